@@ -1,0 +1,19 @@
+"""tf-rosetta implementations: one task, six TensorFlow APIs and a NumPy oracle.
+
+Importing this package fixes the process-wide TensorFlow settings that the agreement
+checks rely on, so it must happen before TensorFlow is imported. Every entry point (the
+style programs run with ``python -m``, the ``tf-rosetta`` command, the tests) imports it
+first.
+"""
+
+import os
+import sys
+
+# oneDNN fuses ops in graph mode only, so eager and graph round differently (~2e-7 on
+# XOR); off, all styles were bitwise identical. setdefault: a user may still opt in.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# TensorFlow's C++ info lines would drown the seeds' output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# If TensorFlow came first, the settings above may have been read already.
+TENSORFLOW_IMPORTED_FIRST = "tensorflow" in sys.modules

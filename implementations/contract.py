@@ -1,0 +1,69 @@
+"""What every task spec provides and what every program returns."""
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+
+def constant(values, dtype=np.float32) -> np.ndarray:
+    """A read-only array: a program that updates its weights in place must copy first."""
+    array = np.array(values, dtype=dtype)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a style may be from the oracle: |style - oracle| <= atol + rtol * |oracle|."""
+
+    rtol: float
+    atol: float
+    reason: str
+
+    def allows(self, actual: np.ndarray, expected: np.ndarray) -> bool:
+        return bool(np.all(np.abs(actual - expected) <= self.atol + self.rtol * np.abs(expected)))
+
+    def __add__(self, other: "Tolerance") -> "Tolerance":
+        # Two styles each within tolerance of the oracle are within the sum of each other.
+        return Tolerance(self.rtol + other.rtol, self.atol + other.atol, "sum of both styles' tolerances")
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingResult:
+    """What the harness compares: the same names and shapes for every style of a task."""
+
+    losses: np.ndarray  # (steps,): the loss before each update
+    weights: Mapping[str, np.ndarray]  # canonical names and layouts, given by the spec
+    predictions: np.ndarray  # the model's output on the spec's probe inputs
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class TaskSpec:
+    """Numbers and data shared by every style of one task; never model or loop code."""
+
+    task: str
+    title: str
+    steps: int
+    learning_rate: float
+    initial_weights: Mapping[str, np.ndarray]  # canonical name -> array, (in, out) kernels
+    probe_inputs: np.ndarray
+    tolerance: Tolerance
+    style_tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not (self.steps >= 1 and isinstance(self.steps, int)):
+            raise ValueError(f"{self.task}: steps must be a positive integer, got {self.steps!r}")
+        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"{self.task}: learning_rate must be a positive number, got {self.learning_rate!r}")
+
+    def tolerance_for(self, style: str) -> Tolerance:
+        return self.style_tolerances.get(style, self.tolerance)
+
+    def quality_problems(self, result: TrainingResult) -> list[str]:
+        """Where the result misses the task's quality bar; empty when it meets it."""
+        raise NotImplementedError
+
+    def report(self, result: TrainingResult) -> None:
+        """Print what the seed program printed."""
+        raise NotImplementedError

@@ -1,0 +1,44 @@
+"""
+Title: Linear regression y = 2x, NumPy reference
+Description: The oracle: the same model in float32 NumPy, with the gradients written by hand.
+"""
+
+# Setup
+import numpy as np
+
+from implementations.contract import TrainingResult
+from implementations.linear_regression.spec import SPEC
+
+
+def train(spec=SPEC):
+    # Prepare the data
+    x_train, y_train = spec.x_train, spec.y_train
+    n = np.float32(len(x_train))
+
+    # Build the model
+    W = spec.initial_weights["W"].copy()
+    b = spec.initial_weights["b"].copy()
+
+    def linear_model(x):
+        return x @ W + b
+
+    learning_rate = np.float32(spec.learning_rate)
+
+    # Train
+    losses = []
+    for step in range(spec.steps):
+        error = linear_model(x_train) - y_train
+        loss = np.mean(np.square(error))
+        d_prediction = 2 * error / n  # d loss / d prediction
+        gradients = [x_train.T @ d_prediction, d_prediction.sum(axis=0)]
+        for variable, gradient in zip([W, b], gradients):
+            variable -= learning_rate * gradient
+        losses.append(loss)
+
+    # Evaluate
+    predictions = linear_model(spec.probe_inputs)
+    return TrainingResult(losses=np.array(losses), weights={"W": W, "b": b}, predictions=predictions)
+
+
+if __name__ == "__main__":
+    SPEC.report(train())

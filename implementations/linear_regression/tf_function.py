@@ -1,0 +1,49 @@
+"""
+Title: Linear regression y = 2x, tf.function
+Description: The eager step traced once by @tf.function and then run as a graph.
+"""
+
+# Setup
+import numpy as np
+import tensorflow as tf
+
+from implementations.contract import TrainingResult
+from implementations.linear_regression.spec import SPEC
+
+
+def train(spec=SPEC):
+    # Prepare the data
+    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+
+    # Build the model
+    W = tf.Variable(spec.initial_weights["W"])
+    b = tf.Variable(spec.initial_weights["b"])
+
+    @tf.function
+    def linear_model(x):
+        return tf.matmul(x, W) + b
+
+    optimizer = tf.keras.optimizers.SGD(spec.learning_rate)
+
+    # Train
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(linear_model(x) - y))
+        gradients = tape.gradient(loss, [W, b])
+        optimizer.apply_gradients(zip(gradients, [W, b]))
+        return loss
+
+    losses = []
+    for step in range(spec.steps):
+        loss = train_step(x_train, y_train)
+        losses.append(loss.numpy())
+
+    # Evaluate
+    predictions = linear_model(spec.probe_inputs)
+    return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
+                          predictions=predictions.numpy())
+
+
+if __name__ == "__main__":
+    SPEC.report(train())

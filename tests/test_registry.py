@@ -1,0 +1,47 @@
+"""The registry and the folders on disk agree, and every program keeps the shared shape."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from implementations import registry
+
+ROOT = Path(registry.__file__).parent
+SECTIONS = ["# Setup", "# Prepare the data", "# Build the model", "# Train", "# Evaluate"]
+PROGRAM_FILES = [(task, program) for task in registry.TASKS for program in registry.PROGRAMS]
+
+
+def test_task_folders_are_the_registered_tasks():
+    folders = {path.name for path in ROOT.iterdir() if path.is_dir() and path.name != "__pycache__"}
+    assert folders == set(registry.TASKS)
+
+
+@pytest.mark.parametrize("task", registry.TASKS)
+def test_task_folder_holds_exactly_the_spec_and_the_seven_programs(task):
+    files = {path.name for path in (ROOT / task).iterdir() if path.name != "__pycache__"}
+    expected = {"__init__.py", f"{registry.SPEC_MODULE}.py", *(f"{program}.py" for program in registry.PROGRAMS)}
+    assert files == expected
+
+
+@pytest.mark.parametrize("task", registry.TASKS)
+def test_spec_names_its_task(task):
+    assert registry.load_spec(task).task == task
+
+
+@pytest.mark.parametrize("task, program", PROGRAM_FILES, ids=[f"{t}-{p}" for t, p in PROGRAM_FILES])
+def test_program_has_header_sections_and_train(task, program):
+    source = (ROOT / task / f"{program}.py").read_text()
+    docstring = ast.get_docstring(ast.parse(source)) or ""
+    assert docstring.startswith("Title: ") and "\nDescription: " in docstring, "header: Title, Description"
+    comments = [line.strip() for line in source.splitlines() if line.strip() in SECTIONS]
+    assert comments == SECTIONS, "the shared section headings, once each, in order"
+    assert callable(getattr(registry.load(task, program), "train", None))
+    assert 'if __name__ == "__main__":' in source
+
+
+def test_unknown_names_are_refused_with_the_accepted_values():
+    with pytest.raises(registry.UnknownName, match="accepted: linear_regression"):
+        registry.load("linear_regresion", "eager_tape")
+    with pytest.raises(registry.UnknownName, match="accepted: numpy_reference, tf1_session"):
+        registry.load("linear_regression", "eager")
