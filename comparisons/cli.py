@@ -1,13 +1,22 @@
 """The tf-rosetta command: list, run and compare the implementations."""
 
 import argparse
+import importlib
 import sys
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 from implementations import registry
+from implementations.contract import DataError
 
-EXIT_DISAGREE = 1
-EXIT_USAGE = 2
+# Distinct exit codes, one per kind of failure.
+EXIT_DISAGREE = 1  # a style disagrees with the oracle or misses the quality bar
+EXIT_USAGE = 2  # unknown task or style, bad option
+EXIT_DATA = 3  # a data file missing, unreadable or of the wrong shape
+EXIT_NON_FINITE = 4  # a style's loss became NaN or infinite
+
+# Modules that add a subcommand: each has register(commands), commands being the
+# argparse subparsers; a handler it sets returns the exit code.
+EXTRA_COMMANDS = ()
 
 
 class UsageError(Exception):
@@ -66,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="the agreement table of each task (exit 1 if any style disagrees)")
     compare.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
     compare.set_defaults(handler=command_compare)
+    for module_name in EXTRA_COMMANDS:
+        importlib.import_module(module_name).register(commands)
     return parser
 
 
@@ -76,6 +87,9 @@ def main(argv=None) -> int:
     except (UsageError, registry.UnknownName) as error:
         print(f"tf-rosetta: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except DataError as error:
+        print(f"tf-rosetta: {error}", file=sys.stderr)
+        return EXIT_DATA
 
 
 if __name__ == "__main__":

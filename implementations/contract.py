@@ -13,6 +13,10 @@ def constant(values, dtype=np.float32) -> np.ndarray:
     return array
 
 
+class DataError(ValueError):
+    """A data file that is missing, unreadable or not what a task expects: one clear line."""
+
+
 @dataclass(frozen=True)
 class Tolerance:
     """How far a style may be from the oracle: |style - oracle| <= atol + rtol * |oracle|."""

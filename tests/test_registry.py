@@ -45,3 +45,10 @@ def test_unknown_names_are_refused_with_the_accepted_values():
         registry.load("linear_regresion", "eager_tape")
     with pytest.raises(registry.UnknownName, match="accepted: numpy_reference, tf1_session"):
         registry.load("linear_regression", "eager")
+
+
+def test_readme_matrix_links_every_program_of_every_task():
+    readme = (ROOT.parent / "README.md").read_text()
+    for task in registry.TASKS:
+        for name in [registry.SPEC_MODULE, *registry.PROGRAMS]:
+            assert f"(implementations/{task}/{name}.py)" in readme, f"README matrix lacks {task}/{name}"
