@@ -1,0 +1,38 @@
+"""The harness's comparison arithmetic, on hand-made results (no training)."""
+
+import numpy as np
+
+from comparisons.harness import difference
+from implementations.contract import Tolerance, TrainingResult
+
+EXACT = Tolerance(rtol=0, atol=0, reason="test")
+
+
+def result(losses=(3.0, 2.0), W=((1.0,),), predictions=(1.0,)):
+    return TrainingResult(losses=np.array(losses, np.float32), weights={"W": np.array(W, np.float32)},
+                          predictions=np.array(predictions, np.float32))
+
+
+def test_identical_results_are_bitwise():
+    found = difference(result(), result(), EXACT)
+    assert found.within and found.bitwise and found.problems == []
+
+
+def test_every_quantity_is_measured_even_after_another_failed():
+    found = difference(result(losses=(3.0, 2.5), W=((1.25,),)), result(), EXACT)
+    assert (found.losses, found.weights, found.predictions) == (0.5, 0.25, 0.0)
+    assert not found.within and len(found.problems) == 2
+
+
+def test_tolerance_is_atol_plus_rtol_times_the_reference():
+    assert difference(result(losses=(3.0, 2.01)), result(), Tolerance(0, 0.02, "t")).within
+    assert not difference(result(losses=(3.0, 2.03)), result(), Tolerance(0, 0.02, "t")).within
+    assert difference(result(losses=(3.0, 2.03)), result(), Tolerance(0.02, 0, "t")).within
+
+
+def test_mismatched_names_or_shapes_are_problems_not_crashes():
+    renamed = TrainingResult(losses=np.array([3.0, 2.0], np.float32), weights={"kernel": np.ones((1, 1), np.float32)},
+                             predictions=np.array([1.0], np.float32))
+    assert "weights named" in difference(renamed, result(), EXACT).problems[0]
+    assert "losses have shape" in difference(result(losses=(3.0,)), result(), EXACT).problems[0]
+    assert "weight W has shape" in difference(result(W=((1.0, 1.0),)), result(), EXACT).problems[0]
