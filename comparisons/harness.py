@@ -121,7 +121,7 @@ def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleR
     run = StyleRun(program, time.perf_counter() - start, result=result)
     step = _first_non_finite_step(result)
     if step is not None:
-        run.error = f"{task} {program}: the loss became non-finite at step {step}"
+        run.error = f"{task} {program}: the loss became non-finite at {spec.loss_unit} {step}"
     else:
         run.quality_problems = spec.quality_problems(result)
     return run

@@ -37,7 +37,7 @@ class Tolerance:
 class TrainingResult:
     """What the harness compares: the same names and shapes for every style of a task."""
 
-    losses: np.ndarray  # (steps,): the loss before each update
+    losses: np.ndarray  # (spec.loss_count,): by default the loss before each update
     weights: Mapping[str, np.ndarray]  # canonical names and layouts, given by the spec
     predictions: np.ndarray  # the model's output on the spec's probe inputs
 
@@ -54,6 +54,14 @@ class TaskSpec:
     probe_inputs: np.ndarray
     tolerance: Tolerance
     style_tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
+    # What TrainingResult.losses holds, one value per loss_unit; a task may record a mean per
+    # epoch instead, as Keras's history does (then it overrides loss_count).
+    loss_record: str = "the loss before each update"
+    loss_unit: str = "step"
+
+    @property
+    def loss_count(self) -> int:
+        return self.steps
 
     def __post_init__(self):
         if not (self.steps >= 1 and isinstance(self.steps, int)):

@@ -18,7 +18,7 @@ def _result(comparison, program):
 
 def check_result_layout(task, program, comparison):
     spec, result = comparison.spec, _result(comparison, program)
-    assert result.losses.shape == (spec.steps,), f"one loss per step expected, got {result.losses.shape}"
+    assert result.losses.shape == (spec.loss_count,), f"{spec.loss_record}: {spec.loss_count} expected, got {result.losses.shape}"
     assert sorted(result.weights) == sorted(spec.initial_weights)
     for name, initial in spec.initial_weights.items():
         assert np.shape(result.weights[name]) == initial.shape, f"weight {name}"
