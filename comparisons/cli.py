@@ -1,7 +1,10 @@
 """The tf-rosetta command: list, run and compare the implementations."""
 
 import argparse
+import dataclasses
 import importlib
+import math
+import os
 import sys
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
@@ -16,7 +19,7 @@ EXIT_NON_FINITE = 4  # a style's loss became NaN or infinite
 
 # Modules that add a subcommand: each has register(commands), commands being the
 # argparse subparsers; a handler it sets returns the exit code.
-EXTRA_COMMANDS = ()
+EXTRA_COMMANDS = ("comparisons.show", "comparisons.plots", "comparisons.divergences", "comparisons.bench")
 
 
 class UsageError(Exception):
@@ -39,29 +42,74 @@ def command_list(args) -> int:
     return 0
 
 
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    if not (text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _spec(task: str, args):
+    """The task's spec, with the learning rate (and MNIST file) the user gave, if any."""
+    if getattr(args, "mnist", None) is not None and task == "logistic_mnist":
+        from implementations.logistic_mnist.spec import build_spec
+
+        spec = build_spec(args.mnist)  # DataError (exit 3) if the file is not MNIST
+    else:
+        spec = registry.load_spec(task)
+    if getattr(args, "learning_rate", None) is not None:
+        spec = dataclasses.replace(spec, learning_rate=args.learning_rate)
+    return spec
+
+
+def _exit_code_of(runs) -> int:
+    """EXIT_NON_FINITE if a loss blew up, EXIT_DISAGREE for any other failure, else 0."""
+    from comparisons import harness
+
+    if any(run.result is not None and harness._first_non_finite_step(run.result) is not None for run in runs):
+        return EXIT_NON_FINITE
+    return 0 if all(run.ok for run in runs) else EXIT_DISAGREE
+
+
 def command_run(args) -> int:
+    from comparisons import harness
+
     task = registry.check_task(args.task)
     programs = [registry.check_program(args.style)] if args.style else list(registry.PROGRAMS)
-    spec = registry.load_spec(task)
+    spec = _spec(task, args)
+    runs = []
     for program in programs:
-        module = registry.load(task, program)
-        print(f"== {task} / {program}")
-        spec.report(module.train(spec))
-    return 0
+        print(f"== {task} / {program}", flush=True)
+        # A program that fails (or whose loss blows up) is one line; the others still run.
+        runs.append(harness.run_program(task, program, spec))
+        if runs[-1].error:
+            print(f"tf-rosetta: {runs[-1].error}", file=sys.stderr, flush=True)
+        else:
+            spec.report(runs[-1].result)
+    return _exit_code_of([run for run in runs if run.error])
 
 
 def command_compare(args) -> int:
     from comparisons import harness
 
-    tasks = _tasks(args.tasks)
+    specs = [_spec(task, args) for task in _tasks(args.tasks)]
     print(harness.settings_line())
-    all_agree = True
-    for task in tasks:
-        comparison = harness.compare_task(task)
+    exit_code = 0
+    for comparison in harness.compare_tasks(specs, jobs=args.jobs):
         print()
         print(harness.format_table(comparison))
-        all_agree &= comparison.ok
-    return 0 if all_agree else EXIT_DISAGREE
+        if not comparison.ok:
+            exit_code = max(exit_code, _exit_code_of(comparison.runs.values()) or EXIT_DISAGREE)
+    return exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,7 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=command_run)
     compare = commands.add_parser("compare", help="the agreement table of each task (exit 1 if any style disagrees)")
     compare.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
+    compare.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+                         help="train the programs in N processes (default: one per CPU; 1: all in this process)")
     compare.set_defaults(handler=command_compare)
+    for command in (run, compare):
+        command.add_argument("--learning-rate", type=_learning_rate, metavar="RATE",
+                             help="override the spec's learning rate (exit 4 if a loss becomes non-finite)")
+        command.add_argument("--mnist", metavar="PATH",
+                             help="logistic_mnist on this MNIST .npz (Keras's format) instead of the default data")
     for module_name in EXTRA_COMMANDS:
         importlib.import_module(module_name).register(commands)
     return parser
@@ -93,4 +148,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Through the imported module: subcommand modules raise comparisons.cli's UsageError,
+    # not this __main__ copy's.
+    sys.exit(importlib.import_module("comparisons.cli").main())

@@ -5,7 +5,10 @@ the probe predictions) within the spec's tolerance, and with every other style w
 sum of their two tolerances.
 """
 
+import concurrent.futures
 import itertools
+import logging
+import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
@@ -17,6 +20,9 @@ from implementations import registry
 from implementations.contract import TaskSpec, Tolerance, TrainingResult
 
 QUANTITIES = ("losses", "weights", "predictions")
+
+# Each program builds its own Keras model, so TensorFlow's "retracing" warnings are expected.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 @dataclass
@@ -113,35 +119,68 @@ def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleR
     spec = spec or registry.load_spec(task)
     start = time.perf_counter()
     try:
-        result = registry.load(task, program).train(spec)
+        # A loss that blows up is reported below in one line, not as NumPy's overflow warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = registry.load(task, program).train(spec)
     except Exception as error:  # noqa: BLE001  (one style failing must not hide the others)
-        first_line = (str(error).strip().splitlines() or [""])[0]
-        return StyleRun(program, time.perf_counter() - start,
-                        error=f"{task} {program}: {type(error).__name__}: {first_line}")
+        return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}")
     run = StyleRun(program, time.perf_counter() - start, result=result)
-    step = _first_non_finite_step(result)
-    if step is not None:
-        run.error = f"{task} {program}: the loss became non-finite at {spec.loss_unit} {step}"
-    else:
-        run.quality_problems = spec.quality_problems(result)
+    try:
+        step = _first_non_finite_step(result)
+        if step is not None:
+            run.error = f"{task} {program}: the loss became non-finite at {spec.loss_unit} {step}"
+        else:
+            run.quality_problems = spec.quality_problems(result)
+    except Exception as error:  # noqa: BLE001  (a malformed result is that style's failure)
+        run.error = f"{task} {program}: its result does not fit the task's layout: {_one_line(error)}"
     return run
 
 
-def compare_task(task: str, programs=registry.PROGRAMS, spec: TaskSpec | None = None) -> TaskComparison:
-    """Run the oracle and the given styles, then compare each with the oracle and each other."""
-    spec = spec or registry.load_spec(task)
-    programs = [registry.ORACLE] + [p for p in programs if p != registry.ORACLE]
-    runs = {program: run_program(task, program, spec) for program in programs}
+def _one_line(error: Exception) -> str:
+    return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
+
+
+def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int) -> list[StyleRun]:
+    """run_program over (task, program, spec) triples, in `jobs` worker processes if above 1.
+
+    Each worker imports TensorFlow once and trains whole programs, so a program's numbers
+    do not depend on where it ran (the determinism test checks this across processes)."""
+    if jobs <= 1 or len(work) <= 1:
+        return [run_program(*item) for item in work]
+    # spawn, not fork: a forked TensorFlow runtime is not safe to use.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(work)), mp_context=context) as pool:
+        # Eager styles take longest (one Python dispatch per op): start them first.
+        order = sorted(range(len(work)), key=lambda i: work[i][1] != "eager_tape")
+        futures = {i: pool.submit(run_program, *work[i]) for i in order}
+        return [futures[i].result() for i in range(len(work))]
+
+
+def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun]) -> TaskComparison:
     oracle = runs[registry.ORACLE].result
     if oracle is not None:
         for program, run in runs.items():
             if program != registry.ORACLE and run.error is None:
                 run.versus_oracle = difference(run.result, oracle, spec.tolerance_for(program))
     pairs = {}
-    finished = [p for p in programs if p != registry.ORACLE and runs[p].error is None]
+    finished = [p for p in runs if p != registry.ORACLE and runs[p].error is None]
     for a, b in itertools.combinations(finished, 2):
         pairs[a, b] = difference(runs[a].result, runs[b].result, spec.tolerance_for(a) + spec.tolerance_for(b))
     return TaskComparison(spec, runs, pairs)
+
+
+def compare_tasks(specs: list[TaskSpec], programs=registry.PROGRAMS, jobs: int = 1) -> list[TaskComparison]:
+    """Run the oracle and the given styles of each task, then compare each style with the
+    oracle and with each other; with jobs > 1 the programs train in that many processes."""
+    programs = [registry.ORACLE] + [p for p in programs if p != registry.ORACLE]
+    work = [(spec.task, program, spec) for spec in specs for program in programs]
+    runs = iter(_run_all(work, jobs))
+    return [_compare_runs(spec, {program: next(runs) for program in programs}) for spec in specs]
+
+
+def compare_task(task: str, programs=registry.PROGRAMS, spec: TaskSpec | None = None, jobs: int = 1) -> TaskComparison:
+    """compare_tasks for one task (its default spec unless one is given)."""
+    return compare_tasks([spec or registry.load_spec(task)], programs, jobs)[0]
 
 
 def settings_line() -> str:

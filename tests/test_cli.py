@@ -60,7 +60,7 @@ def test_compare_exits_1_when_a_style_disagrees(monkeypatch, capsys):
         return run
 
     monkeypatch.setattr(harness, "run_program", one_style_off)
-    assert cli.main(["compare", "linear_regression"]) == cli.EXIT_DISAGREE
+    assert cli.main(["compare", "linear_regression", "--jobs", "1"]) == cli.EXIT_DISAGREE  # in-process: patched
     out = capsys.readouterr().out
     assert "tf_function" in out and "DISAGREES" in out and "NOT ALL STYLES AGREE" in out
 

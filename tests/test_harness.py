@@ -36,3 +36,18 @@ def test_mismatched_names_or_shapes_are_problems_not_crashes():
     assert "weights named" in difference(renamed, result(), EXACT).problems[0]
     assert "losses have shape" in difference(result(losses=(3.0,)), result(), EXACT).problems[0]
     assert "weight W has shape" in difference(result(W=((1.0, 1.0),)), result(), EXACT).problems[0]
+
+
+def test_a_malformed_result_fails_that_style_in_one_line(monkeypatch):
+    from comparisons import harness
+    from implementations import registry
+
+    class Broken:
+        @staticmethod
+        def train(spec):
+            return TrainingResult(losses=np.zeros(3, np.float32), weights={}, predictions=np.zeros(3, np.float32))
+
+    monkeypatch.setattr(registry, "load", lambda task, program: Broken)
+    run = harness.run_program("linear_regression", "eager_tape")
+    assert run.error.startswith("linear_regression eager_tape: its result does not fit the task's layout: ")
+    assert "\n" not in run.error
