@@ -1,0 +1,273 @@
+"""The anatomy every program shares, found in the code itself.
+
+Two things a reader needs to line programs up: the shared section headings (every
+program of a task has them once each, in order) and the concept map, the same idea in
+each API (an input, the weights, one training step, ...) with the lines where each
+program writes it. Both are searched in the files each time they are shown, so they
+cannot go stale; `comparisons/concepts.md` is the committed Markdown copy, checked by a
+test against the files. Regenerate it with `python -m comparisons.concepts`.
+"""
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from implementations import registry
+from implementations.contract import DataError
+
+ROOT = Path(registry.__file__).resolve().parent.parent
+HEADER = "Header"  # the docstring above "# Setup"
+SECTIONS = ("Setup", "Prepare the data", "Build the model", "Train", "Evaluate")
+COMMITTED_MAP = Path(__file__).with_name("concepts.md")
+
+
+class SourceError(DataError):
+    """A program file without the shared section headings: one clear line."""
+
+
+def program_path(task: str, program: str) -> Path:
+    registry.check_task(task)
+    registry.check_program(program)
+    return ROOT / "implementations" / task / f"{program}.py"
+
+
+def relative_path(task: str, program: str) -> str:
+    return program_path(task, program).relative_to(ROOT).as_posix()
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # HEADER or one of SECTIONS
+    first_line: int  # 1-based line number in the file
+    lines: tuple[str, ...]  # without line endings; the heading comment is the first line
+
+
+def split_sections(source: str, name: str = "<source>") -> list[Section]:
+    """The header and the five sections, in order; joined back they are the whole file."""
+    lines = source.splitlines()
+    starts = [number for number, line in enumerate(lines) if line.strip().removeprefix("# ") in SECTIONS
+              and line.strip().startswith("# ")]
+    found = [lines[number].strip()[2:] for number in starts]
+    if found != list(SECTIONS):
+        raise SourceError(f"{name}: section headings {found} found; every program needs "
+                          f"{', '.join('# ' + s for s in SECTIONS)}, once each, in that order")
+    bounds = [0, *starts, len(lines)]
+    return [Section(section, bounds[index] + 1, tuple(lines[bounds[index]:bounds[index + 1]]))
+            for index, section in enumerate((HEADER, *SECTIONS))]
+
+
+def read_sections(task: str, program: str) -> list[Section]:
+    path = program_path(task, program)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read: {error.strerror}") from None
+    return split_sections(source, relative_path(task, program))
+
+
+# The concept map ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    idioms: str  # the same idea in each API family, for the summary table
+    patterns: dict  # program -> regular expression; the match is what the map shows
+    section: str | None = None  # only lines in these sections count ("A|B"; None: anywhere)
+    first_only: tuple = ()  # programs where only the first hit counts
+
+
+TF2 = ("eager_tape", "tf_function")
+KERAS = ("keras_sequential", "keras_functional", "keras_subclassed")
+
+
+def _patterns(tf1=None, tf2=None, keras=None, numpy=None, **by_program) -> dict:
+    patterns = {"tf1_session": tf1, registry.ORACLE: numpy}
+    patterns.update({program: tf2 for program in TF2})
+    patterns.update({program: keras for program in KERAS})
+    patterns.update(by_program)
+    return {program: pattern for program, pattern in patterns.items() if pattern}
+
+
+CONCEPTS = (
+    Concept(
+        "Model input",
+        "TF1: `v1.placeholder` · TF2: an argument of the model function · Keras: `keras.Input` "
+        "(subclassed: the argument of `call`) · NumPy: a function argument",
+        _patterns(tf1=r"\bv1\.placeholder\b|\btf\.compat\.v1\.placeholder\b",
+                  tf2=r"^\s*def (?!train\b)\w+\(\w+",
+                  keras=r"\bkeras\.Input\b",
+                  keras_subclassed=r"\bdef call\(self, \w+",
+                  numpy=r"^\s*def (?!train\b)\w+\(\w+"),
+        section="Prepare the data|Build the model",
+        # The model is the first function defined there; a loss or a step function may follow.
+        first_only=(*TF2, registry.ORACLE)),
+    Concept(
+        "Create the weights",
+        "TF1: `v1.get_variable` then `v1.global_variables_initializer` run once · TF2: `tf.Variable` · "
+        "Keras: an initializer, applied when the layer is built · NumPy: a copy of the spec's arrays",
+        _patterns(tf1=r"\bv1\.get_variable\b|\bv1\.Variable\b|\bv1\.global_variables_initializer\b",
+                  tf2=r"\btf\.Variable\b",
+                  keras=r"\bkeras\.initializers\.\w+\b|\.set_weights\b|\.build\b",
+                  numpy=r"\w+(?:\[[^\]]+\])?\.copy\(\)"),
+        section="Build the model"),
+    Concept(
+        "One training step",
+        "TF1: `session.run(train_op)` · TF2: `tape.gradient` then `optimizer.apply_gradients` or "
+        "`assign_sub` (`@tf.function` compiles the step) · Keras: `fit` · NumPy: gradients by hand, `-=`",
+        _patterns(tf1=r"\bsession\.run\(\[?[^\n]*\btrain_op\b",
+                  tf2=r"\btape\.gradient\b|\boptimizer\.apply_gradients\b|\boptimizer\.minimize\b|\.assign_sub\b",
+                  tf_function=r"@tf\.function\b|\btape\.gradient\b|\boptimizer\.apply_gradients\b"
+                              r"|\boptimizer\.minimize\b|\.assign_sub\b",
+                  keras=r"\bmodel\.fit\b",
+                  numpy=r"\bgradients = [^\n]*|\w+(?:\[\w+\])? -= [^\n]*"),
+        section="Build the model|Train"),
+    Concept(
+        "Feed the data",
+        "TF1: `feed_dict` · TF2: tensors passed as arguments (or a `tf.data.Dataset`) · "
+        "Keras: a `tf.data.Dataset` given to `fit` · NumPy: the arrays themselves",
+        _patterns(tf1=r"\bfeed_dict=",
+                  tf2=r"\btf\.constant\(spec\.\w+|\btf\.data\.Dataset\b",
+                  keras=r"\btf\.data\.Dataset\b",
+                  numpy=r"= spec\.(?:x|y|images|labels|features|inputs)\w*"),
+        section="Prepare the data|Train"),
+    Concept(
+        "Optimizer",
+        "TF1: `v1.train.*Optimizer` · TF2 and Keras: `keras.optimizers.*` (or SGD by hand with `assign_sub`) "
+        "· NumPy: the update rule by hand",
+        _patterns(tf1=r"\b(?:v1|tf\.compat\.v1)\.train\.\w+Optimizer\b",
+                  # or the SGD update written out with assign_sub
+                  tf2=r"\b(?:tf\.)?keras\.optimizers\.\w+\b|\w+\.assign_sub\([^\n]*learning_rate[^\n]*",
+                  keras=r"\b(?:tf\.)?keras\.optimizers\.\w+\b",
+                  numpy=r"\w+ = learning_rate \*[^\n]*|\w+(?:\[\w+\])? \+= [^\n]*beta_[^\n]*"
+                        r"|\w+(?:\[\w+\])? -= [^\n]*learning_rate[^\n]*"),
+        section="Build the model|Train"),
+    Concept(
+        "Loss",
+        "TF1 and TF2: the loss written with `tf` ops · Keras: `loss=` in `compile` · NumPy: `np` ops",
+        _patterns(tf1=r"\b(?:loss|cost)\s*=\s*(?:tf|v1|keras)\.[^\n]*",
+                  tf2=r"\b(?:loss|cost)\s*=\s*(?:tf|keras)\.[^\n]*|\btf\.reduce_mean\([^\n]*",
+                  keras=r"\bloss=(?:\"[^\"]*\"|'[^']*'|[\w.]+(?:\([^)]*\))?)",
+                  numpy=r"\b(?:loss|cost)\s*=\s*np\.[^\n]*"),
+        section="Build the model|Train"),
+    Concept(
+        "Prediction",
+        "TF1: `session.run` of the output tensor · TF2: call the model function · "
+        "Keras: `model.predict` · NumPy: call the model function",
+        _patterns(tf1=r"\bsession\.run\([^\n]*probe_inputs",
+                  tf2=r"\w+\([^\n]*probe_inputs[^\n]*\)",
+                  keras=r"\bmodel\.predict\b",
+                  numpy=r"\w+\([^\n]*probe_inputs[^\n]*\)"),
+        section="Evaluate"),
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    line: int  # 1-based
+    snippet: str  # the matched text, which the line contains
+
+
+def _clean(snippet: str, limit: int = 60) -> str:
+    snippet = snippet.strip().rstrip("(")
+    return snippet if len(snippet) <= limit else snippet[:limit - 1].rstrip() + "…"
+
+
+def find(task: str, program: str, concept: Concept, sections: list[Section] | None = None) -> list[Hit]:
+    """Every line of the program where the concept's pattern matches, in file order."""
+    pattern = concept.patterns.get(program)
+    if pattern is None:
+        return []
+    sections = sections if sections is not None else read_sections(task, program)
+    allowed = set(concept.section.split("|")) if concept.section else None
+    compiled = re.compile(pattern)
+    hits = []
+    for section in sections:
+        if allowed is not None and section.name not in allowed:
+            continue
+        for offset, line in enumerate(section.lines):
+            if line.lstrip().startswith("#"):
+                continue  # a comment may name an API without using it
+            match = compiled.search(line)
+            if match:
+                hits.append(Hit(section.first_line + offset, _clean(match.group(0))))
+    return hits[:1] if program in concept.first_only else hits
+
+
+def concept_map(task: str) -> dict[str, dict[str, list[Hit]]]:
+    """concept name -> program -> hits, for every program of the task."""
+    sections = {program: read_sections(task, program) for program in registry.PROGRAMS}
+    return {concept.name: {program: find(task, program, concept, sections[program])
+                           for program in registry.PROGRAMS}
+            for concept in CONCEPTS}
+
+
+def group_hits(hits: list[Hit]) -> list[tuple[str, list[int]]]:
+    """(snippet, line numbers) in order of first appearance."""
+    groups: dict[str, list[int]] = {}
+    for hit in hits:
+        groups.setdefault(hit.snippet, []).append(hit.line)
+    return list(groups.items())
+
+
+def _markdown_cell(hits: list[Hit], link) -> str:
+    if not hits:
+        return "—"
+    parts = []
+    for snippet, lines in group_hits(hits):
+        code = snippet.replace("|", "\\|").replace("`", "'")
+        parts.append(f"`{code}` " + " ".join(f"[L{line}]({link(line)})" for line in lines))
+    return "<br>".join(parts)
+
+
+def markdown_table(task: str, base: str = "..") -> str:
+    """The task's concept map as a Markdown table; links are relative to `base`."""
+    found = concept_map(task)
+    rows = ["| concept | " + " | ".join(registry.PROGRAMS) + " |",
+            "|---|" + "---|" * len(registry.PROGRAMS)]
+    for concept in CONCEPTS:
+        cells = []
+        for program in registry.PROGRAMS:
+            path = f"{base}/{relative_path(task, program)}"
+            cells.append(_markdown_cell(found[concept.name][program], lambda line, path=path: f"{path}#L{line}"))
+        rows.append(f"| {concept.name} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def markdown(tasks=None, base: str = "..") -> str:
+    """The whole concept map: the idioms, then one table per task."""
+    tasks = list(tasks or registry.TASKS)
+    lines = ["# The concept map", "",
+             "The same idea in each API, with the lines where each program writes it. Generated from the",
+             "code by `python -m comparisons.concepts` (a test fails when this file is stale); `tf-rosetta show`",
+             "renders the same map on each task's page.", "",
+             "| concept | in each API |", "|---|---|"]
+    lines += [f"| {concept.name} | {concept.idioms} |" for concept in CONCEPTS]
+    for task in tasks:
+        lines += ["", f"## {registry.load_spec(task).title} (`{task}`)" if _spec_loads(task) else f"## `{task}`",
+                  "", markdown_table(task, base)]
+    return "\n".join(lines) + "\n"
+
+
+def _spec_loads(task: str) -> bool:
+    try:
+        registry.load_spec(task)
+    except Exception:  # noqa: BLE001  (a task still being written keeps its plain name)
+        return False
+    return True
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    text = markdown()
+    if argv == ["--check"]:
+        stale = not COMMITTED_MAP.exists() or COMMITTED_MAP.read_text(encoding="utf-8") != text
+        print(f"{COMMITTED_MAP.relative_to(ROOT)}: {'stale' if stale else 'up to date'}")
+        return 1 if stale else 0
+    COMMITTED_MAP.write_text(text, encoding="utf-8")
+    print(f"wrote {COMMITTED_MAP.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

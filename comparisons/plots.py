@@ -1,0 +1,412 @@
+"""The figures: loss curves against the oracle, what each task learned, the activation functions.
+
+Every figure is drawn from one `compare_task` run (the same run the comparison page
+shows), with matplotlib's Agg backend, and written as PNG. Where a figure needs the
+trained model on more inputs than the spec's probe inputs (a fitted curve, decision
+regions), the NumPy oracle is trained again with those inputs as its probe inputs: the
+figure then shows the oracle's own model, with no second copy of it written here.
+"""
+
+import dataclasses
+import io
+import os
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from implementations import registry
+
+DEFAULT_OUTPUT = "site"
+DPI = 100
+COLORS = {
+    "numpy_reference": "black",
+    "tf1_session": "tab:blue",
+    "eager_tape": "tab:orange",
+    "tf_function": "tab:green",
+    "keras_sequential": "tab:red",
+    "keras_functional": "tab:purple",
+    "keras_subclassed": "tab:brown",
+}
+# Different dashes so that curves lying exactly on top of each other all stay visible.
+DASHES = {
+    "tf1_session": (0, (6, 3)),
+    "eager_tape": (0, (1, 2)),
+    "tf_function": (0, (4, 2, 1, 2)),
+    "keras_sequential": (2, (6, 5)),
+    "keras_functional": (4, (2, 4)),
+    "keras_subclassed": (0, (8, 2, 2, 2)),
+}
+
+
+def _pyplot():
+    """matplotlib, imported when a figure is drawn: the command line starts without it."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display, the same output everywhere
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+@dataclass
+class Figure:
+    name: str  # the file is TASK-name.png (or name.png for figures of no task)
+    title: str
+    caption: str  # one sentence for the page: what the reader sees
+    figure: object  # matplotlib Figure
+
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=DPI)
+        return buffer.getvalue()
+
+
+def _finished_runs(comparison):
+    return {program: run for program, run in comparison.runs.items() if run.error is None}
+
+
+# Loss curves ----------------------------------------------------------------------------
+
+def loss_figure(comparison) -> Figure:
+    """Every program's loss per step (or per epoch: the spec says), and each style's |difference| from the oracle."""
+    plt = _pyplot()
+    spec, runs = comparison.spec, _finished_runs(comparison)
+    count = getattr(spec, "loss_count", spec.steps)
+    unit = getattr(spec, "loss_unit", "step")
+    record = getattr(spec, "loss_record", "the loss before each update")
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True,
+                                         gridspec_kw={"height_ratios": [3, 2]})
+    all_positive = all(np.all(np.asarray(run.result.losses) > 0) for run in runs.values())
+    oracle = runs.get(registry.ORACLE)
+    for program, run in runs.items():
+        losses = np.asarray(run.result.losses, dtype=np.float64)
+        if program == registry.ORACLE:
+            top.plot(np.arange(len(losses)), losses, color=COLORS[program], linewidth=5, alpha=0.25, label=f"{program} (oracle)")
+        else:
+            top.plot(np.arange(len(losses)), losses, color=COLORS.get(program), linestyle=DASHES.get(program, "--"),
+                     linewidth=1.3, label=program)
+    if all_positive:
+        top.set_yscale("log")
+    top.set_title(f"{spec.task}: loss at every {unit}, all {len(runs)} programs")
+    top.set_ylabel(textwrap.fill(record + (" (log scale)" if all_positive else ""), 40))
+    top.legend(fontsize=8, ncol=2)
+    top.grid(alpha=0.3)
+
+    bottom.set_xlabel(unit)
+    if oracle is None:
+        _note(bottom, "the oracle failed: no differences to show")
+        figure.tight_layout()
+        return Figure("losses", f"{spec.task}: loss curves", "The oracle failed to run.", figure)
+    expected = np.asarray(oracle.result.losses, dtype=np.float64)
+    steps = np.arange(len(expected))
+    identical, drawn = [], 0
+    for program, run in runs.items():
+        if program == registry.ORACLE or np.shape(run.result.losses) != expected.shape:
+            continue  # a wrong number of losses is the agreement table's finding, not a curve
+        difference = np.abs(np.asarray(run.result.losses, dtype=np.float64) - expected)
+        if not np.any(difference):
+            identical.append(program)
+            continue
+        zero_steps = int(np.sum(difference == 0))
+        label = program + (f" (0 at {zero_steps} of {count} {unit}s)" if zero_steps else "")
+        # A log scale cannot show 0: those steps are gaps in the line, counted in the legend.
+        bottom.plot(steps, np.where(difference > 0, difference, np.nan), color=COLORS.get(program),
+                    linewidth=0.9, alpha=0.85, label=label)
+        drawn += 1
+    bound = spec.tolerance.atol + spec.tolerance.rtol * np.abs(expected)
+    if drawn:
+        bottom.set_yscale("log")
+        if np.any(bound > 0):
+            bottom.plot(steps, bound, color="black", linestyle="--", linewidth=1,
+                        label=f"tolerance (atol {spec.tolerance.atol:g}, rtol {spec.tolerance.rtol:g})")
+        for program, tolerance in spec.style_tolerances.items():
+            if program in runs and program not in identical:
+                bottom.plot(steps, tolerance.atol + tolerance.rtol * np.abs(expected), color=COLORS.get(program),
+                            linestyle="--", linewidth=1,
+                            label=f"{program}'s tolerance (atol {tolerance.atol:g}, rtol {tolerance.rtol:g})")
+        bottom.set_ylabel("|loss − oracle loss|, log scale")
+        bottom.set_title("difference from the NumPy oracle" +
+                         (f"; bitwise identical: {', '.join(identical)}" if identical else ""), fontsize=10)
+        bottom.legend(fontsize=7, ncol=2)
+        bottom.grid(alpha=0.3)
+        caption = (f"Top: {record}, every program, at each of {count} {unit}s. Bottom: each style's "
+                   f"absolute difference from the oracle's loss, on a log scale" +
+                   (f"; {', '.join(identical)} are bitwise identical to it (difference 0, not drawn)."
+                    if identical else "."))
+    else:
+        bottom.set_title("difference from the NumPy oracle", fontsize=10)
+        every = "all " if len(identical) == len(runs) - 1 else ""
+        _note(bottom, f"bitwise identical: {every}{len(identical)} styles' losses equal the oracle's\n"
+                      f"at every one of the {count} {unit}s (|difference| = 0, which a log scale cannot show)")
+        caption = (f"Top: {record}, every program, at each of {count} {unit}s; the curves lie exactly on "
+                   f"top of each other. Bottom: every style is bitwise identical to the oracle.")
+    figure.tight_layout()
+    return Figure("losses", f"{spec.task}: loss curves", caption, figure)
+
+
+def _note(axes, text):
+    axes.set_yticks([])
+    for side in ("left", "right", "top"):
+        axes.spines[side].set_visible(False)
+    axes.text(0.5, 0.5, text, transform=axes.transAxes, ha="center", va="center", fontsize=11,
+              bbox={"boxstyle": "round", "facecolor": "#eef7ee", "edgecolor": "#5a5"})
+
+
+# What each task learned -----------------------------------------------------------------
+
+def oracle_predictions(task: str, spec, inputs: np.ndarray) -> np.ndarray:
+    """The trained oracle's output on `inputs`: the oracle retrained with them as probe inputs."""
+    spec = dataclasses.replace(spec, probe_inputs=np.asarray(inputs, dtype=np.float32))
+    return np.asarray(registry.load(task, registry.ORACLE).train(spec).predictions)
+
+
+def fit_figure(task: str, comparison) -> Figure:
+    """A one-input regression: the data, the oracle's fitted curve, every style's probe predictions."""
+    plt = _pyplot()
+    spec, runs = comparison.spec, _finished_runs(comparison)
+    x, y = np.ravel(spec.x_train), np.ravel(spec.y_train)
+    probe = np.ravel(spec.probe_inputs)
+    low, high = min(x.min(), probe.min()), max(x.max(), probe.max())
+    margin = 0.05 * (high - low)
+    grid = np.linspace(low - margin, high + margin, 200).reshape(-1, 1)
+    curve = np.ravel(oracle_predictions(task, spec, grid))
+    figure, axes = plt.subplots(figsize=(8, 5.5))
+    axes.scatter(x, y, color="0.55", s=22, label="training data", zorder=2)
+    axes.plot(grid.ravel(), curve, color="black", linewidth=2, label="oracle's trained model", zorder=3)
+    markers = "osD^v<>"
+    for index, (program, run) in enumerate(runs.items()):
+        axes.scatter(probe, np.ravel(run.result.predictions), marker=markers[index % len(markers)],
+                     s=70 - 7 * index, facecolors="none", edgecolors=COLORS.get(program), linewidths=1.4,
+                     label=f"{program}: predictions at the probe inputs", zorder=4)
+    weights = ", ".join(f"{name} = {np.ravel(value)[0]:.4g}" for name, value in runs[registry.ORACLE].result.weights.items()
+                        if np.size(value) == 1) if registry.ORACLE in runs else ""
+    axes.set_title(textwrap.fill(f"{spec.title}: the trained model over the data", 70)
+                   + (f"\n(oracle: {weights})" if weights else ""))
+    axes.set_xlabel("x")
+    axes.set_ylabel("y")
+    axes.legend(fontsize=7.5)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    caption = ("The training data, the curve the trained oracle computes, and each program's predictions "
+               "at the spec's probe inputs (open markers, one shape per program).")
+    return Figure("fit", f"{task}: the fitted model", caption, figure)
+
+
+def regions_figure(task: str, comparison) -> Figure:
+    """Decision regions of the trained oracle over the plane of its two inputs."""
+    plt = _pyplot()
+    spec = comparison.spec
+    x, labels = np.asarray(spec.x_train, dtype=np.float64), np.asarray(spec.y_train)
+    low, high = x.min(axis=0) - 0.3, x.max(axis=0) + 0.3
+    first, second = np.meshgrid(np.linspace(low[0], high[0], 241), np.linspace(low[1], high[1], 241))
+    grid = np.column_stack([first.ravel(), second.ravel()])
+    outputs = oracle_predictions(task, spec, grid)
+    names = getattr(spec, "class_names", None)
+    figure, axes = plt.subplots(figsize=(7.5, 6))
+    # A mesh of cells, one per grid point, rows along the second input: crisp edges.
+    if outputs.ndim == 1 or outputs.shape[1] == 1:
+        probability = np.ravel(outputs).reshape(first.shape)
+        mesh = axes.pcolormesh(first, second, probability, cmap="RdBu_r", vmin=0, vmax=1, alpha=0.8,
+                               shading="nearest")
+        figure.colorbar(mesh, ax=axes, label="oracle's output")
+        axes.contour(first, second, probability, levels=[0.5], colors="black", linewidths=1.5)
+        classes = np.ravel(labels).astype(int)
+        names = names or ("0", "1")
+        colors = ["tab:blue", "tab:red"]
+        boundary = "the black line is output 0.5"
+    else:
+        region = np.argmax(outputs, axis=1).reshape(first.shape)
+        from matplotlib.colors import ListedColormap
+
+        count = outputs.shape[1]
+        colors = list(plt.get_cmap("tab10").colors[:count])
+        axes.pcolormesh(first, second, region, cmap=ListedColormap(colors), vmin=-0.5, vmax=count - 0.5,
+                        alpha=0.35, shading="nearest")
+        classes = np.argmax(labels, axis=1) if labels.ndim == 2 else labels.astype(int)
+        names = names or tuple(str(index) for index in range(count))
+        boundary = "each colour is the class the oracle picks there"
+    for index, name in enumerate(names):
+        chosen = classes == index
+        if np.any(chosen):
+            points, counts = np.unique(x[chosen], axis=0, return_counts=True)
+            axes.scatter(points[:, 0], points[:, 1], s=100, color=colors[index], edgecolors="black",
+                         linewidths=1.2, zorder=3, label=f"training examples: {name}")
+            for point, count in zip(points, counts):
+                if count > 1:  # repeated examples sit on one point
+                    axes.annotate(f"×{count}", point, xytext=(9, 6), textcoords="offset points", fontsize=10)
+    feature_names = {"mammal_bird": ("fur", "wings")}.get(task, ("first input", "second input"))
+    axes.set_xlabel(feature_names[0])
+    axes.set_ylabel(feature_names[1])
+    axes.set_title(textwrap.fill(spec.title, 60) + "\ndecision regions of the trained oracle")
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+    caption = (f"The trained oracle's output over the plane of the two inputs ({boundary}), with the training "
+               f"examples; the agreement table compares every style with this oracle.")
+    figure.tight_layout()
+    return Figure("regions", f"{task}: decision regions", caption, figure)
+
+
+def digits_figure(task: str, comparison, count: int = 40) -> Figure:
+    """The first test digits, each with the label the oracle predicts; mistakes in red."""
+    plt = _pyplot()
+    spec, runs = comparison.spec, _finished_runs(comparison)
+    images = np.asarray(spec.probe_inputs)[:count]
+    truth = np.asarray(spec.y_test)[:count]
+    predicted = {program: np.argmax(np.asarray(run.result.predictions)[:count], axis=1) for program, run in runs.items()}
+    shown = predicted.get(registry.ORACLE, next(iter(predicted.values())))
+    same = all(np.array_equal(labels, shown) for labels in predicted.values())
+    columns = 10
+    rows = -(-len(images) // columns)
+    figure, grid = plt.subplots(rows, columns, figsize=(columns * 0.95, rows * 1.15 + 0.9))
+    for index, axes in enumerate(np.ravel(grid)):
+        axes.axis("off")
+        if index >= len(images):
+            continue
+        side = int(round(np.sqrt(images[index].size)))
+        axes.imshow(images[index].reshape(side, side), cmap="gray_r", vmin=0, vmax=1)
+        right = shown[index] == truth[index]
+        axes.set_title(f"{shown[index]}" if right else f"{shown[index]} (true {truth[index]})",
+                       color="black" if right else "red", fontsize=9)
+    wrong = int(np.sum(shown != truth))
+    accuracy = float(np.mean(np.argmax(np.asarray(runs[registry.ORACLE].result.predictions), axis=1)
+                             == np.asarray(spec.y_test))) if registry.ORACLE in runs else float("nan")
+    figure.suptitle(f"{task}: the first {len(images)} test digits, predicted label above each "
+                    f"({wrong} wrong, in red)\noracle test accuracy {accuracy:.4f}; "
+                    + ("every program predicts the same labels" if same else "the programs' labels DIFFER"),
+                    fontsize=10)
+    figure.tight_layout()
+    caption = (f"The first {len(images)} test images with the label the oracle predicts (red: wrong, with the "
+               f"true label); {'all programs predict the same labels for them' if same else 'programs differ'}.")
+    return Figure("digits", f"{task}: test digits", caption, figure)
+
+
+TASK_FIGURES = {
+    "linear_regression": fit_figure,
+    "polynomial_fit": fit_figure,
+    "xor": regions_figure,
+    "mammal_bird": regions_figure,
+    "logistic_mnist": digits_figure,
+}
+
+
+def task_figures(task: str, comparison) -> list[Figure]:
+    """The figures of one task: the loss curves, then what the task learned (when the oracle ran)."""
+    figures = [loss_figure(comparison)]
+    drawer = TASK_FIGURES.get(task)
+    if drawer is not None and registry.ORACLE in _finished_runs(comparison):
+        figures.append(drawer(task, comparison))
+    return figures
+
+
+# The activation functions of the seeds (000 lines 1-120, 004 lines 440-520) -----------------
+
+ACTIVATIONS = (
+    ("sigmoid", r"$1 / (1 + e^{-x})$", lambda x: 1 / (1 + np.exp(-x))),
+    ("tanh", r"$\tanh(x)$", np.tanh),
+    ("ReLU", r"$\max(0, x)$", lambda x: np.maximum(0, x)),
+    ("leaky ReLU", r"$\max(0.1x, x)$", lambda x: np.maximum(0.1 * x, x)),
+    ("ELU", r"$x$ if $x \geq 0$, else $e^x - 1$", lambda x: np.where(x >= 0, x, np.expm1(np.minimum(x, 0)))),
+    ("identity", r"$x$", lambda x: x),
+    ("heaviside", r"$1$ if $x \geq 0$, else $0$", lambda x: (x >= 0).astype(x.dtype)),
+)
+
+
+def activation_figure() -> Figure:
+    plt = _pyplot()
+    x = np.linspace(-4, 4, 801)
+    figure, grid = plt.subplots(2, 4, figsize=(13, 6.5))
+    panels = np.ravel(grid)
+    for axes, (name, formula, function) in zip(panels, ACTIVATIONS):
+        axes.plot(x, function(x), linewidth=2, label=formula)
+        axes.set_title(name)
+        axes.axhline(0, color="0.6", linewidth=0.7)
+        axes.axvline(0, color="0.6", linewidth=0.7)
+        axes.set_xlabel("x")
+        axes.set_ylabel("h(x)")
+        axes.legend(fontsize=8, loc="upper left")
+        axes.grid(alpha=0.3)
+    together = panels[len(ACTIVATIONS)]
+    for name, _, function in ACTIVATIONS:
+        together.plot(x, function(x), linewidth=1.3, label=name)
+    together.set_ylim(-1.5, 2.5)
+    together.set_title("all together")
+    together.set_xlabel("x")
+    together.set_ylabel("h(x)")
+    together.legend(fontsize=7, loc="upper left")
+    together.grid(alpha=0.3)
+    figure.suptitle("Activation functions of the course notes (seed 000 lines 1-120, seed 004 lines 440-520)")
+    figure.tight_layout()
+    return Figure("activations", "Activation functions", "The activation functions the course notes plot "
+                  "(sigmoid, tanh, ReLU, leaky ReLU, ELU, identity, heaviside).", figure)
+
+
+# Files ----------------------------------------------------------------------------------
+
+def file_name(task: str | None, figure: Figure) -> str:
+    return f"{task}-{figure.name}.png" if task else f"{figure.name}.png"
+
+
+def write(figures: list[Figure], task: str | None, output: Path) -> dict[str, bytes]:
+    """Write each figure as PNG in output; returns file name -> PNG bytes and closes the figures."""
+    output.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for figure in figures:
+        data = figure.png()
+        name = file_name(task, figure)
+        (output / name).write_bytes(data)
+        written[name] = data
+        _pyplot().close(figure.figure)
+    return written
+
+
+def default_jobs(tasks) -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def run_comparisons(tasks, jobs: int = 1):
+    """(task, its comparison) in the given order; the programs train in `jobs` processes."""
+    from comparisons import harness
+
+    tasks = list(tasks)
+    yield from zip(tasks, harness.compare_tasks([registry.load_spec(task) for task in tasks], jobs=jobs))
+
+
+def add_jobs_option(parser) -> None:
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="train the programs in N processes (default: one per CPU; 1: all in this process)")
+
+
+def jobs_for(args, tasks) -> int:
+    from comparisons import cli
+
+    if args.jobs is not None and args.jobs < 1:
+        raise cli.UsageError(f"--jobs must be 1 or more, got {args.jobs}")
+    return args.jobs or default_jobs(tasks)
+
+
+def command_plot(args) -> int:
+    from comparisons import cli
+
+    tasks = [registry.check_task(name) for name in args.tasks] or list(registry.TASKS)
+    output = Path(args.output)
+    all_agree = True
+    start = time.perf_counter()
+    for task, comparison in run_comparisons(tasks, jobs_for(args, tasks)):
+        all_agree &= comparison.ok
+        for name in write(task_figures(task, comparison), task, output):
+            print(output / name)
+    for name in write([activation_figure()], None, output):
+        print(output / name)
+    print(f"{len(tasks)} task(s) in {time.perf_counter() - start:.1f} s"
+          + ("" if all_agree else "; NOT ALL STYLES AGREE (see tf-rosetta compare)"))
+    return 0 if all_agree else cli.EXIT_DISAGREE
+
+
+def register(commands) -> None:
+    plot = commands.add_parser("plot", help="the figures of each task (loss curves, fitted model) as PNG")
+    plot.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
+    plot.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR", help=f"default: {DEFAULT_OUTPUT}/")
+    add_jobs_option(plot)
+    plot.set_defaults(handler=command_plot)

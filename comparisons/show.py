@@ -1,0 +1,524 @@
+"""The reading views: a static HTML page per task, its Markdown twin, and a terminal view.
+
+The page puts the six styles and the NumPy oracle in columns and the shared sections in
+rows, so the same section of every program sits side by side; below it, the diff of any
+two programs (every pair computed here with difflib, picked with two selects), the
+concept map, the agreement table and the figures of one `compare_task` run. Everything is
+inline (CSS, JavaScript, PNGs as data URIs): the file works offline and can be moved.
+"""
+
+import base64
+import difflib
+import html
+import itertools
+import os
+import shutil
+import time
+import webbrowser
+from pathlib import Path
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from comparisons import concepts
+from comparisons.concepts import HEADER, ROOT, SECTIONS
+from implementations import registry
+
+DEFAULT_OUTPUT = "site"
+INDEX = "index.html"
+
+
+def page_name(task: str) -> str:
+    return f"{task}.html"
+
+
+# Sources ----------------------------------------------------------------------------------
+
+def read_programs(task: str) -> dict[str, tuple[str, list[concepts.Section]]]:
+    """program -> (its source text, its sections), for every program of the task."""
+    programs = {}
+    for program in registry.PROGRAMS:
+        path = concepts.program_path(task, program)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise concepts.SourceError(f"{path}: cannot read: {error.strerror}") from None
+        programs[program] = (source, concepts.split_sections(source, concepts.relative_path(task, program)))
+    return programs
+
+
+def _docstring_title(sections: list[concepts.Section]) -> str:
+    for line in sections[0].lines:
+        if line.startswith("Title: "):
+            return line.removeprefix("Title: ").strip()
+    return ""
+
+
+def highlighted_lines(source: str) -> list[str]:
+    """One HTML fragment per source line (pygments closes its spans at each line end)."""
+    formatted = highlight(source, PythonLexer(stripnl=False, ensurenl=True), HtmlFormatter(nowrap=True))
+    lines = formatted.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    count = len(source.splitlines())
+    if len(lines) != count:  # never seen; plain text is better than misaligned anchors
+        lines = [html.escape(line) for line in source.splitlines()]
+    return lines
+
+
+def line_id(program: str, line: int) -> str:
+    return f"{program}-L{line}"
+
+
+def diff_lines(a: str, b: str, a_name: str, b_name: str) -> list[str]:
+    return list(difflib.unified_diff(a.splitlines(), b.splitlines(), a_name, b_name, lineterm=""))
+
+
+# HTML -------------------------------------------------------------------------------------
+
+CSS = """
+:root { --border: #d0d7de; --muted: #57606a; --head: #f6f8fa; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; }
+header, main > section { padding: 0 1.2rem; }
+header { border-bottom: 1px solid var(--border); background: var(--head); padding-bottom: .6rem; }
+header nav a, .crumbs a { margin-right: 1rem; }
+h1 { font-size: 1.5rem; margin: .4rem 0; }
+h2 { font-size: 1.2rem; border-bottom: 1px solid var(--border); padding-bottom: .2rem; margin-top: 1.6rem; }
+.verdict { font-weight: 600; }
+.verdict.ok { color: #1a7f37; } .verdict.bad { color: #cf222e; }
+.muted { color: var(--muted); font-size: .9rem; }
+.toggles label.wrap { font-family: inherit; margin-left: 1rem; }
+.toggles label { margin-right: .8rem; white-space: nowrap; font-family: ui-monospace, monospace; font-size: .85rem; }
+.scroll { overflow: auto; max-height: 88vh; border: 1px solid var(--border); }
+table.rosetta { border-collapse: collapse; font-size: 12px; }
+table.rosetta th, table.rosetta td { border: 1px solid var(--border); vertical-align: top; padding: 0; }
+table.rosetta thead th { position: sticky; top: 0; background: var(--head); z-index: 2; padding: .3rem .5rem;
+  text-align: left; font-family: ui-monospace, monospace; }
+table.rosetta thead th small { font-family: system-ui, sans-serif; font-weight: normal; color: var(--muted); }
+table.rosetta tbody th { position: sticky; left: 0; background: var(--head); z-index: 1; padding: .3rem .5rem;
+  text-align: left; white-space: nowrap; font-size: 12px; }
+pre.code { margin: 0; padding: .3rem .5rem .3rem 0; min-width: 44em; background: none; }
+pre.code .line { display: block; padding-left: 3.6em; text-indent: -3.6em; white-space: pre-wrap; }
+pre.code .line::before { content: attr(data-n); display: inline-block; width: 3em; margin-right: .6em;
+  text-align: right; color: #8c959f; text-indent: 0; user-select: none; }
+pre.code .line:target { background: #fff8c5; }
+.nowrap pre.code .line { white-space: pre; }
+pre.diff { font-size: 12px; border: 1px solid var(--border); padding: .5rem; overflow: auto; background: #fff; }
+pre.diff .add { background: #dafbe1; } pre.diff .del { background: #ffebe9; }
+pre.diff span { display: block; } pre.diff .hunk { color: #0550ae; } pre.diff .file { font-weight: 600; }
+table.data { border-collapse: collapse; font-size: .9rem; }
+table.data th, table.data td { border: 1px solid var(--border); padding: .25rem .6rem; text-align: right; }
+table.data th:first-child, table.data td:first-child, table.data td.text { text-align: left; }
+table.data thead th { background: var(--head); text-align: left; }
+table.concepts td, table.concepts th { text-align: left; vertical-align: top; font-size: .8rem; }
+table.concepts code { background: #eff1f3; padding: 0 .2em; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid var(--border); }
+figcaption { color: var(--muted); font-size: .9rem; max-width: 60rem; }
+.bad-cell { color: #cf222e; font-weight: 600; } .good-cell { color: #1a7f37; }
+"""
+
+SCRIPT = """
+(function () {
+  var table = document.getElementById('rosetta');
+  document.querySelectorAll('.toggles input[value]').forEach(function (box) {
+    box.addEventListener('change', function () {
+      table.classList.toggle('hide-' + box.value, !box.checked);
+    });
+  });
+  var wrap = document.getElementById('wrap-lines');
+  wrap.addEventListener('change', function () { table.classList.toggle('nowrap', !wrap.checked); });
+  var first = document.getElementById('diff-a'), second = document.getElementById('diff-b');
+  var same = document.getElementById('diff-same');
+  function showDiff() {
+    var a = first.value, b = second.value, shown = null;
+    document.querySelectorAll('pre.diff').forEach(function (pre) {
+      var match = pre.dataset.a === a && pre.dataset.b === b;
+      pre.hidden = !match;
+      if (match) { shown = pre; }
+    });
+    same.hidden = a !== b;
+    document.getElementById('diff-title').textContent = a === b ? '' : a + '.py \\u2192 ' + b + '.py';
+  }
+  first.addEventListener('change', showDiff);
+  second.addEventListener('change', showDiff);
+  showDiff();
+})();
+"""
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _number(value: float) -> str:
+    return "0" if value == 0 else f"{value:.2e}"
+
+
+def agreement_html(comparison) -> str:
+    from comparisons import harness
+
+    spec = comparison.spec
+    parts = [f'<p class="verdict {"ok" if comparison.ok else "bad"}">'
+             f'{_e(spec.task)}: {"all styles agree" if comparison.ok else "NOT ALL STYLES AGREE"}</p>',
+             f'<p>Tolerance against the oracle: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g} '
+             f'({_e(spec.tolerance.reason)}).</p>']
+    if spec.style_tolerances:
+        parts.append("<ul>" + "".join(f"<li><code>{_e(style)}</code>: rtol {tolerance.rtol:g}, atol "
+                                      f"{tolerance.atol:g} ({_e(tolerance.reason)})</li>"
+                                      for style, tolerance in spec.style_tolerances.items()) + "</ul>")
+    rows = []
+    for program, run in comparison.runs.items():
+        difference = run.versus_oracle
+        cells = ["—"] * 3 if difference is None else [_number(getattr(difference, q)) for q in harness.QUANTITIES]
+        quality = "—" if run.error else ("ok" if not run.quality_problems else "MISSED")
+        verdict_class = "bad-cell" if run.verdict in ("FAILED", "DISAGREES") else "good-cell"
+        rows.append(f'<tr data-program="{_e(program)}"><td><code>{_e(program)}</code></td>'
+                    + "".join(f"<td>{cell}</td>" for cell in cells)
+                    + f'<td>{run.seconds:.2f} s</td><td class="{"good-cell" if quality == "ok" else "bad-cell"}">'
+                      f'{quality}</td><td class="{verdict_class}">{_e(run.verdict)}</td></tr>')
+    parts.append('<table class="data" id="agreement-table"><thead><tr><th>program</th><th>max |Δloss|</th>'
+                 '<th>max |Δweight|</th><th>max |Δprediction|</th><th>time</th><th>quality</th><th>verdict</th>'
+                 '</tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+    if comparison.pairs:
+        bitwise = sum(difference.bitwise for difference in comparison.pairs.values())
+        parts.append(f"<p>Style pairs: {bitwise} of {len(comparison.pairs)} bitwise identical.</p>")
+    problems = [run.error for run in comparison.runs.values() if run.error]
+    problems += [f"{program}: quality bar missed: {problem}" for program, run in comparison.runs.items()
+                 for problem in run.quality_problems]
+    problems += [f"{program}: {problem}" for program, run in comparison.runs.items() if run.versus_oracle
+                 for problem in run.versus_oracle.problems]
+    problems += [f"{a} vs {b}: {problem}" for (a, b), difference in comparison.pairs.items()
+                 for problem in difference.problems]
+    if problems:
+        parts.append('<ul class="problems">' + "".join(f'<li class="bad-cell">{_e(p)}</li>' for p in problems) + "</ul>")
+    parts.append(f'<details><summary>as <code>tf-rosetta compare {_e(spec.task)}</code> prints it</summary>'
+                 f'<pre>{_e(harness.format_table(comparison))}</pre></details>')
+    return "\n".join(parts)
+
+
+def _columns_html(task: str, programs) -> str:
+    head = ['<th scope="col">section</th>']
+    for program, (source, sections) in programs.items():
+        head.append(f'<th scope="col" class="col-{program}" data-program="{program}">{program}'
+                    f'<br><small>{_e(_docstring_title(sections))}</small></th>')
+    highlighted = {program: highlighted_lines(source) for program, (source, _) in programs.items()}
+    rows = []
+    for index, name in enumerate((HEADER, *SECTIONS)):
+        cells = [f'<th scope="row">{_e(name)}</th>']
+        for program, (_, sections) in programs.items():
+            section = sections[index]
+            lines = "".join(f'<span class="line" id="{line_id(program, section.first_line + offset)}" '
+                            f'data-n="{section.first_line + offset}">{text}\n</span>'
+                            for offset, text in enumerate(highlighted[program][section.first_line - 1:
+                                                                                section.first_line - 1 + len(section.lines)]))
+            cells.append(f'<td class="col-{program}"><pre class="code highlight" data-program="{program}" '
+                         f'data-section="{_e(name)}">{lines}</pre></td>')
+        rows.append(f'<tr id="section-{index}" data-section="{_e(name)}">' + "".join(cells) + "</tr>")
+    toggles = " ".join(f'<label><input type="checkbox" value="{program}" checked> {program}</label>'
+                       for program in programs)
+    hide_rules = " ".join(f".hide-{program} .col-{program} {{ display: none; }}" for program in programs)
+    folder = Path(os.path.relpath(concepts.program_path(task, registry.ORACLE), ROOT)).parent.as_posix()
+    return (f'<style>{hide_rules}</style><p class="muted">Each column is one file of <code>{_e(folder)}/</code>, '
+            f'cut at its section headings; the line numbers are the file\'s own.</p>'
+            f'<p class="toggles">Show: {toggles} <label class="wrap"><input type="checkbox" id="wrap-lines" checked> '
+            f'wrap long lines</label></p>'
+            f'<div class="scroll"><table class="rosetta" id="rosetta"><thead><tr>{"".join(head)}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _diff_html(programs) -> str:
+    names = list(programs)
+    options_a = "".join(f'<option value="{p}"{" selected" if p == registry.STYLES[0] else ""}>{p}</option>'
+                        for p in names)
+    options_b = "".join(f'<option value="{p}"{" selected" if p == registry.STYLES[-1] else ""}>{p}</option>'
+                        for p in names)
+    blocks = []
+    for a, b in itertools.permutations(names, 2):
+        rendered = []
+        for index, line in enumerate(diff_lines(programs[a][0], programs[b][0], f"{a}.py", f"{b}.py")):
+            if index < 2:  # the ---/+++ header; a removed "--" line further down is a deletion
+                kind = "file"
+            elif line.startswith("@@"):
+                kind = "hunk"
+            elif line.startswith("+"):
+                kind = "add"
+            elif line.startswith("-"):
+                kind = "del"
+            else:
+                kind = "ctx"
+            rendered.append(f'<span class="{kind}">{_e(line)}\n</span>')
+        body = "".join(rendered) if rendered else "(the two files are identical)"
+        blocks.append(f'<pre class="diff" data-a="{a}" data-b="{b}" hidden>{body}</pre>')
+    return (f'<p><label>from <select id="diff-a">{options_a}</select></label> '
+            f'<label>to <select id="diff-b">{options_b}</select></label> '
+            f'<span class="muted">a unified diff (<code>-</code> only in the first, <code>+</code> only in the '
+            f'second), computed when this page was built</span></p>'
+            f'<p id="diff-title" class="muted"></p>'
+            f'<p id="diff-same" hidden>Choose two different programs.</p>'
+            f'<noscript><p>The diff view needs JavaScript.</p></noscript>' + "".join(blocks))
+
+
+def concepts_html(task: str, link) -> str:
+    """The task's concept map; link(program, line) is the href of one line."""
+    found = concepts.concept_map(task)
+    head = "<th>concept</th>" + "".join(f"<th><code>{_e(p)}</code></th>" for p in registry.PROGRAMS)
+    rows = []
+    for concept in concepts.CONCEPTS:
+        cells = [f'<td><b>{_e(concept.name)}</b></td>']
+        for program in registry.PROGRAMS:
+            groups = concepts.group_hits(found[concept.name][program])
+            cell = "<br>".join(f"<code>{_e(snippet)}</code> "
+                               + " ".join(f'<a href="{_e(link(program, line))}" data-line="{line}">L{line}</a>'
+                                          for line in lines)
+                               for snippet, lines in groups) or "—"
+            cells.append(f'<td data-program="{program}">{cell}</td>')
+        rows.append(f'<tr data-concept="{_e(concept.name)}">' + "".join(cells) + "</tr>")
+    idioms = "".join(f"<li><b>{_e(c.name)}</b>: {_e(c.idioms).replace('`', '')}</li>" for c in concepts.CONCEPTS)
+    return (f'<div class="scroll"><table class="data concepts" id="concept-map"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div><details><summary>the idioms, API by API</summary><ul>{idioms}</ul>'
+            f'</details><p class="muted">Found by searching the files when this page was built; each link jumps '
+            f'to the line in the columns above.</p>')
+
+
+def _figures_html(figures) -> str:
+    parts = []
+    for name, (figure, data) in figures.items():
+        parts.append(f'<figure id="figure-{_e(figure.name)}"><img alt="{_e(figure.title)}" '
+                     f'src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">'
+                     f'<figcaption>{_e(figure.caption)} <span class="muted">({_e(name)})</span></figcaption></figure>')
+    return "\n".join(parts)
+
+
+def _page(title: str, body: str, script: str = "") -> str:
+    style = HtmlFormatter().get_style_defs(".highlight")
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{_e(title)}</title><style>{CSS}\n{style}</style></head>\n<body>\n{body}\n'
+            + (f"<script>{script}</script>\n" if script else "") + "</body></html>\n")
+
+
+def task_html(task: str, comparison, figures, settings: str = "") -> str:
+    """The comparison page of one task. figures: file name -> (plots.Figure, PNG bytes)."""
+    programs = read_programs(task)
+    spec = comparison.spec
+    body = f"""<header>
+<p class="crumbs"><a href="{INDEX}">tf-rosetta</a> / <code>{_e(task)}</code></p>
+<h1>{_e(spec.title)}</h1>
+<p class="verdict {'ok' if comparison.ok else 'bad'}">{'All six styles agree with the NumPy oracle'
+    if comparison.ok else 'NOT ALL STYLES AGREE with the NumPy oracle'}
+ <span class="muted">(tolerance: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g})</span></p>
+<nav><a href="#code">side by side</a><a href="#diff">diff two programs</a><a href="#concepts">concept map</a>
+<a href="#agreement">agreement</a><a href="#figures">figures</a></nav>
+</header>
+<main>
+<section id="code"><h2>Side by side, section by section</h2>{_columns_html(task, programs)}</section>
+<section id="diff"><h2>Diff two programs</h2>{_diff_html(programs)}</section>
+<section id="concepts"><h2>Concept map</h2>{concepts_html(task, lambda program, line: '#' + line_id(program, line))}</section>
+<section id="agreement"><h2>Agreement</h2>{agreement_html(comparison)}
+<p class="muted">{_e(settings)}</p></section>
+<section id="figures"><h2>Figures</h2>{_figures_html(figures)}</section>
+</main>"""
+    return _page(f"tf-rosetta: {spec.title}", body, SCRIPT)
+
+
+def index_html(output: Path, verdicts: dict, extra_figures) -> str:
+    rows = []
+    for task in registry.TASKS:
+        title = registry.load_spec(task).title if concepts._spec_loads(task) else task
+        if (output / page_name(task)).exists():
+            link = f'<a href="{page_name(task)}">{_e(title)}</a>'
+        else:
+            link = f'{_e(title)} <span class="muted">(no page yet: <code>tf-rosetta show {_e(task)}</code>)</span>'
+        verdict = verdicts.get(task, "")
+        rows.append(f"<tr><td><code>{_e(task)}</code></td><td class=\"text\">{link}</td>"
+                    f"<td class=\"text\">{_e(verdict)}</td></tr>")
+    body = f"""<header><h1>tf-rosetta</h1>
+<p>One learning task, six TensorFlow APIs, proven equal: each page shows the programs of one task side by side,
+the diff of any two, where each API writes the same concept, and the agreement with the NumPy oracle.</p></header>
+<main><section><h2>Tasks</h2><table class="data" id="tasks"><thead><tr><th>task</th><th>page</th>
+<th>verdict (this build)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<p class="muted">Styles: {", ".join(registry.STYLES)}; oracle: {registry.ORACLE}.</p></section>
+<section id="figures"><h2>The activation functions of the course notes</h2>{_figures_html(extra_figures)}</section>
+</main>"""
+    return _page("tf-rosetta", body)
+
+
+# Markdown ---------------------------------------------------------------------------------
+
+def task_markdown(task: str, comparison, figure_names: dict, output: Path) -> str:
+    """The page for a code host: sections as headings, each program's code under them."""
+    from comparisons import harness
+
+    programs = read_programs(task)
+    base = Path(os.path.relpath(ROOT, output.resolve())).as_posix()
+    spec = comparison.spec
+    lines = [f"# {spec.title} (`{task}`)", "",
+             f"**{'All six styles agree with the NumPy oracle.' if comparison.ok else 'NOT ALL STYLES AGREE.'}** "
+             f"Generated by `tf-rosetta show {task}`; the HTML page `{page_name(task)}` shows the same with the "
+             "programs in columns.", "", "## Agreement", "", "```text", harness.format_table(comparison), "```", ""]
+    lines += ["## Figures", ""]
+    for name, figure in figure_names.items():
+        lines += [f"![{figure.title}]({name})", "", figure.caption, ""]
+    lines += ["## Concept map", "", concepts.markdown_table(task, base), ""]
+    lines += ["## The programs, section by section", ""]
+    for index, name in enumerate((HEADER, *SECTIONS)):
+        lines += [f"### {name}", ""]
+        for program, (_, sections) in programs.items():
+            section = sections[index]
+            path = f"{base}/{concepts.relative_path(task, program)}"
+            last = section.first_line + len(section.lines) - 1
+            lines += [f"#### {program} ([lines {section.first_line}-{last}]({path}#L{section.first_line}-L{last}))",
+                      "", "```python", *section.lines, "```", ""]
+    lines += ["## Diffs, one style to the next", ""]
+    names = list(programs)
+    for a, b in zip(names, names[1:]):
+        lines += [f"<details><summary>{a} → {b}</summary>", "", "```diff",
+                  *diff_lines(programs[a][0], programs[b][0], f"{a}.py", f"{b}.py"), "```", "", "</details>", ""]
+    return "\n".join(lines)
+
+
+# Terminal ---------------------------------------------------------------------------------
+
+def _wrap(text: str, width: int) -> list[str]:
+    text = text.expandtabs(4)
+    return [text[start:start + width] for start in range(0, len(text), width)] or [""]
+
+
+def terminal_columns(task: str, left: str, right: str, width: int = 160) -> str:
+    """Two programs side by side, section by section; equal lines face each other.
+
+    The gutter marks each row as in `sdiff`: ' ' the same line, '|' changed, '<' only on
+    the left, '>' only on the right.
+    """
+    if width < 60:
+        raise ValueError(f"width {width} is too narrow for two columns; accepted: 60 or more")
+    sections = {program: concepts.read_sections(task, program) for program in (left, right)}
+    column = (width - 3) // 2
+    number_width = 4
+    text_width = column - number_width - 1
+    out = [f"{left:<{column}} │ {right}", "═" * width]
+    for left_section, right_section in zip(sections[left], sections[right]):
+        out.append(f"── {left_section.name} ".ljust(width, "─"))
+        a, b = left_section.lines, right_section.lines
+        # Matched without indentation: TF1 builds its graph one block deeper than the others.
+        matcher = difflib.SequenceMatcher(None, [line.strip() for line in a], [line.strip() for line in b],
+                                          autojunk=False)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+            for offset_a, offset_b in itertools.zip_longest(range(a1, a2), range(b1, b2)):
+                left_text = _numbered(left_section, offset_a, text_width)
+                right_text = _numbered(right_section, offset_b, text_width)
+                if offset_a is None:
+                    row_mark = ">"
+                elif offset_b is None:
+                    row_mark = "<"
+                else:
+                    row_mark = " " if a[offset_a] == b[offset_b] else "|"
+                for index, (chunk_a, chunk_b) in enumerate(itertools.zip_longest(left_text, right_text, fillvalue="")):
+                    out.append(f"{chunk_a:<{column}} {row_mark if index == 0 else ' '} {chunk_b}".rstrip())
+    return "\n".join(out)
+
+
+def _numbered(section, offset, text_width) -> list[str]:
+    if offset is None:
+        return [""]
+    chunks = _wrap(section.lines[offset], text_width)
+    number = section.first_line + offset
+    return [f"{number:>4} {chunks[0]}"] + [f"{'':>4} {chunk}" for chunk in chunks[1:]]
+
+
+def terminal_program(task: str, program: str) -> str:
+    out = []
+    for section in concepts.read_sections(task, program):
+        out.append(f"── {section.name} ".ljust(80, "─"))
+        out += [f"{section.first_line + offset:>4} {line}" for offset, line in enumerate(section.lines)]
+    return "\n".join(out)
+
+
+# Building the site ----------------------------------------------------------------------
+
+def build(tasks, output: Path, comparisons: dict | None = None, log=print, jobs: int = 1) -> dict:
+    """Write each task's page, Markdown and figures, the index and the activation figure.
+
+    comparisons: task -> TaskComparison already run; the other tasks run compare_task once
+    each (in `jobs` processes), and that run serves the page, the Markdown and the figures
+    alike. Returns task -> ok.
+    """
+    from comparisons import harness, plots
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    verdicts = {}
+    given = comparisons or {}
+    start = time.perf_counter()
+    runs = plots.run_comparisons([task for task in tasks if task not in given], jobs)
+    for task in tasks:
+        comparison = given[task] if task in given else next(runs)[1]
+        trained = time.perf_counter() - start
+        # After the first comparison: importing TensorFlow here must not delay the workers' start.
+        settings = harness.settings_line()
+        figures = plots.task_figures(task, comparison)
+        pngs = plots.write(figures, task, output)
+        named = dict(zip(pngs, figures))
+        (output / page_name(task)).write_text(
+            task_html(task, comparison, {name: (named[name], data) for name, data in pngs.items()}, settings),
+            encoding="utf-8")
+        (output / f"{task}.md").write_text(task_markdown(task, comparison, named, output), encoding="utf-8")
+        verdicts[task] = comparison.ok
+        log(f"{output / page_name(task)}: {'all styles agree' if comparison.ok else 'NOT ALL STYLES AGREE'} "
+            f"(comparison ready after {trained:.1f} s, page and figures in {time.perf_counter() - start - trained:.1f} s)")
+        start = time.perf_counter()
+    activation = plots.activation_figure()
+    pngs = plots.write([activation], None, output)
+    index_verdicts = {task: "all styles agree" if ok else "NOT ALL STYLES AGREE" for task, ok in verdicts.items()}
+    (output / INDEX).write_text(index_html(output, index_verdicts,
+                                           {name: (activation, data) for name, data in pngs.items()}),
+                                encoding="utf-8")
+    log(f"{output / INDEX}")
+    return verdicts
+
+
+def command_show(args) -> int:
+    from comparisons import cli, plots
+
+    tasks = [registry.check_task(name) for name in args.tasks]
+    styles = [registry.check_program(name) for name in args.style or []]
+    if styles:
+        if len(tasks) != 1:
+            raise cli.UsageError("show --style prints programs in the terminal: name exactly one TASK")
+        if len(styles) > 2:
+            raise cli.UsageError(f"show takes at most two --style options (two columns), got {len(styles)}")
+        if len(styles) == 1:
+            print(terminal_program(tasks[0], styles[0]))
+        else:
+            width = args.width or shutil.get_terminal_size((160, 40)).columns
+            try:
+                print(terminal_columns(tasks[0], *styles, width=width))
+            except ValueError as error:
+                raise cli.UsageError(str(error)) from None
+        return 0
+    start = time.perf_counter()
+    output = Path(args.output)
+    tasks = tasks or list(registry.TASKS)
+    verdicts = build(tasks, output, jobs=plots.jobs_for(args, tasks))
+    print(f"{len(verdicts)} page(s) in {time.perf_counter() - start:.1f} s; open {output / INDEX}")
+    if args.open:
+        target = output / (page_name(tasks[0]) if len(tasks) == 1 else INDEX)
+        if not webbrowser.open(target.resolve().as_uri()):
+            print(f"no web browser found to open {target}; open it in any browser (it is a plain file)")
+    return 0 if all(verdicts.values()) else cli.EXIT_DISAGREE
+
+
+def register(commands) -> None:
+    show = commands.add_parser(
+        "show", help="the comparison pages (HTML and Markdown), or two programs side by side in the terminal")
+    show.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task, plus an index page")
+    show.add_argument("--style", action="append", metavar="STYLE",
+                      help="print this program in the terminal; twice: two programs in columns")
+    show.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR", help=f"default: {DEFAULT_OUTPUT}/")
+    show.add_argument("--open", action="store_true", help="open the page in a web browser")
+    from comparisons import plots
+
+    plots.add_jobs_option(show)
+    show.add_argument("--width", type=int, help="terminal width for --style columns (default: the terminal's)")
+    show.set_defaults(handler=command_show)
