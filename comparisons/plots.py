@@ -1,6 +1,6 @@
 """The figures: loss curves against the oracle, what each task learned, the activation functions.
 
-Every figure is drawn from one `compare_task` run (the same run the comparison page
+Every figure is drawn from one comparison run (the same run the comparison page
 shows), with matplotlib's Agg backend, and written as PNG. Where a figure needs the
 trained model on more inputs than the spec's probe inputs (a fitted curve, decision
 regions), the NumPy oracle is trained again with those inputs as its probe inputs: the

@@ -3,7 +3,7 @@
 The page puts the six styles and the NumPy oracle in columns and the shared sections in
 rows, so the same section of every program sits side by side; below it, the diff of any
 two programs (every pair computed here with difflib, picked with two selects), the
-concept map, the agreement table and the figures of one `compare_task` run. Everything is
+concept map, the agreement table and the figures of one comparison run. Everything is
 inline (CSS, JavaScript, PNGs as data URIs): the file works offline and can be moved.
 """
 
@@ -440,7 +440,7 @@ def terminal_program(task: str, program: str) -> str:
 def build(tasks, output: Path, comparisons: dict | None = None, log=print, jobs: int = 1) -> dict:
     """Write each task's page, Markdown and figures, the index and the activation figure.
 
-    comparisons: task -> TaskComparison already run; the other tasks run compare_task once
+    comparisons: task -> TaskComparison already run; the other tasks are compared once
     each (in `jobs` processes), and that run serves the page, the Markdown and the figures
     alike. Returns task -> ok.
     """

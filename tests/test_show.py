@@ -175,7 +175,7 @@ def test_one_style_prints_the_file_with_its_line_numbers(capsys):
 def test_show_command_builds_and_opens_the_page(tmp_path, monkeypatch, comparison_of, capsys):
     opened = []
     done = comparison_of(TASK)  # before the patch: the fixture calls it
-    monkeypatch.setattr(harness, "compare_task", lambda task: done)
+    monkeypatch.setattr(harness, "compare_tasks", lambda specs, jobs=1: [done for spec in specs])
     monkeypatch.setattr(show.webbrowser, "open", lambda uri: opened.append(uri) or True)
     assert cli.main(["show", TASK, "--output", str(tmp_path / "out"), "--open"]) == 0
     assert (tmp_path / "out" / f"{TASK}.html").is_file()
@@ -187,7 +187,7 @@ def test_show_exits_1_and_says_so_when_a_style_disagrees(tmp_path, monkeypatch, 
     disagreeing = copy.deepcopy(comparison_of(TASK))
     disagreeing.runs["tf_function"].versus_oracle.within = False
     disagreeing.runs["tf_function"].versus_oracle.problems.append("weights differ by up to 1e-3")
-    monkeypatch.setattr(harness, "compare_task", lambda task: disagreeing)
+    monkeypatch.setattr(harness, "compare_tasks", lambda specs, jobs=1: [disagreeing for spec in specs])
     assert cli.main(["show", TASK, "--output", str(tmp_path)]) == cli.EXIT_DISAGREE
     page = (tmp_path / f"{TASK}.html").read_text()
     assert "NOT ALL STYLES AGREE" in page and ">DISAGREES<" in page and "weights differ by up to 1e-3" in page
@@ -209,9 +209,10 @@ def test_every_task_gets_its_page(tmp_path, monkeypatch, comparison_of):
     """`tf-rosetta show` with no task: every page, its figures and the index, from one run each."""
     runs = []
     done = {task: comparison_of(task) for task in registry.TASKS}  # before the patch: the fixture calls it
-    monkeypatch.setattr(harness, "compare_task", lambda task: runs.append(task) or done[task])
-    code = cli.main(["show", "--output", str(tmp_path), "--jobs", "1"])  # one process: the patch holds
-    assert runs == list(registry.TASKS), "one compare_task per task"
+    monkeypatch.setattr(harness, "compare_tasks",
+                        lambda specs, jobs=1: [runs.append(spec.task) or done[spec.task] for spec in specs])
+    code = cli.main(["show", "--output", str(tmp_path)])
+    assert runs == list(registry.TASKS), "one comparison per task"
     assert code == (0 if all(comparison_of(task).ok for task in registry.TASKS) else cli.EXIT_DISAGREE)
     for task in registry.TASKS:
         page = (tmp_path / f"{task}.html").read_text()
