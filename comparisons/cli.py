@@ -58,6 +58,11 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+def _check_mnist_applies(args, tasks) -> None:
+    if getattr(args, "mnist", None) is not None and "logistic_mnist" not in tasks:
+        raise UsageError(f"--mnist applies to logistic_mnist only, not to {', '.join(tasks)}")
+
+
 def _spec(task: str, args):
     """The task's spec, with the learning rate (and MNIST file) the user gave, if any."""
     if getattr(args, "mnist", None) is not None and task == "logistic_mnist":
@@ -85,6 +90,7 @@ def command_run(args) -> int:
 
     task = registry.check_task(args.task)
     programs = [registry.check_program(args.style)] if args.style else list(registry.PROGRAMS)
+    _check_mnist_applies(args, [task])
     spec = _spec(task, args)
     runs = []
     for program in programs:
@@ -101,7 +107,9 @@ def command_run(args) -> int:
 def command_compare(args) -> int:
     from comparisons import harness
 
-    specs = [_spec(task, args) for task in _tasks(args.tasks)]
+    tasks = _tasks(args.tasks)
+    _check_mnist_applies(args, tasks)
+    specs = [_spec(task, args) for task in tasks]
     print(harness.settings_line())
     exit_code = 0
     for comparison in harness.compare_tasks(specs, jobs=args.jobs):

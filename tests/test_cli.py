@@ -22,6 +22,8 @@ def test_list_names_every_task_and_style(capsys):
     (["compare", "linear_regression", "xorr"], "accepted: " + ", ".join(registry.TASKS)),
     (["run", "linear_regression", "--style", "keras"], "accepted: " + ", ".join(registry.PROGRAMS)),
     (["frobnicate"], "invalid choice"),
+    (["run", "xor", "--mnist", "mnist.npz"], "--mnist applies to logistic_mnist only, not to xor"),
+    (["compare", "linear_regression", "xor", "--mnist", "mnist.npz"], "logistic_mnist only, not to linear_regression, xor"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, accepted, capsys):
     assert cli.main(argv) == cli.EXIT_USAGE
