@@ -259,7 +259,7 @@ def oracle_losses(task, spec) -> np.ndarray:
 
 def steps_per_recorded_loss(spec) -> int:
     """1 where the programs record each step's loss; 4 for xor, which records epoch means."""
-    return spec.steps // getattr(spec, "loss_count", spec.steps)
+    return spec.steps // spec.loss_count
 
 
 def tolerance_for(runner, module, spec):

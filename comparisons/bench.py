@@ -9,6 +9,7 @@ from pathlib import Path
 
 import benchmarks
 from benchmarks import report
+from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE
 from implementations import registry
 
 DEFAULT_OUTPUT = "bench-results"
@@ -51,18 +52,16 @@ def pytest_command(names: list[str], rounds: int, json_path: Path) -> list[str]:
 
 
 def command_bench(args) -> int:
-    from comparisons import cli
-
     names = _check_names(args.tasks)
     if importlib.util.find_spec("pytest_benchmark") is None:
         print("tf-rosetta: bench needs pytest and pytest-benchmark: pip install -e '.[test]'", file=sys.stderr)
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
     output = Path(args.output)
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         print(f"tf-rosetta: --output {output}: cannot create the folder ({error.strerror})", file=sys.stderr)
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
     stamp = time.strftime("%Y%m%d-%H%M%S")
     json_path, chart_path = output / f"bench-{stamp}.json", output / f"bench-{stamp}.png"
 
@@ -73,7 +72,7 @@ def command_bench(args) -> int:
                                cwd=Path(benchmarks.__file__).parent.parent)
     if completed.returncode != 0:
         print(f"tf-rosetta: the benchmarks failed (pytest exit {completed.returncode}): no table", file=sys.stderr)
-        return cli.EXIT_DISAGREE
+        return EXIT_DISAGREE
     run = report.load(json_path)
     print()
     print(report.format_report(run, args.compare))

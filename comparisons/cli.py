@@ -4,26 +4,18 @@ import argparse
 import dataclasses
 import importlib
 import math
-import os
 import sys
+import time
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from comparisons.errors import (EXIT_DATA, EXIT_DISAGREE, EXIT_NON_FINITE, EXIT_USAGE,  # noqa: F401  (re-exported)
+                                UsageError, add_jobs_option)
 from implementations import registry
 from implementations.contract import DataError
-
-# Distinct exit codes, one per kind of failure.
-EXIT_DISAGREE = 1  # a style disagrees with the oracle or misses the quality bar
-EXIT_USAGE = 2  # unknown task or style, bad option
-EXIT_DATA = 3  # a data file missing, unreadable or of the wrong shape
-EXIT_NON_FINITE = 4  # a style's loss became NaN or infinite
 
 # Modules that add a subcommand: each has register(commands), commands being the
 # argparse subparsers; a handler it sets returns the exit code.
 EXTRA_COMMANDS = ("comparisons.show", "comparisons.plots", "comparisons.divergences", "comparisons.bench")
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported as one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,6 +30,8 @@ def _tasks(names: list[str]) -> list[str]:
 def command_list(args) -> int:
     print("tasks: ", " ".join(registry.TASKS))
     print("styles:", " ".join(registry.STYLES))
+    for task, extra in registry.EXTRA_STYLES.items():
+        print(f"  {task} also:", " ".join(extra))
     print("oracle:", registry.ORACLE)
     return 0
 
@@ -52,23 +46,16 @@ def _learning_rate(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
-    if not (text.isdigit() and int(text) >= 1):
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
-    return int(text)
-
-
 def _check_mnist_applies(args, tasks) -> None:
-    if getattr(args, "mnist", None) is not None and "logistic_mnist" not in tasks:
-        raise UsageError(f"--mnist applies to logistic_mnist only, not to {', '.join(tasks)}")
+    mnist_tasks = [task for task in registry.TASKS if registry.uses_mnist(task)]
+    if getattr(args, "mnist", None) is not None and not any(task in mnist_tasks for task in tasks):
+        raise UsageError(f"--mnist applies to {', '.join(mnist_tasks)} only, not to {', '.join(tasks)}")
 
 
 def _spec(task: str, args):
     """The task's spec, with the learning rate (and MNIST file) the user gave, if any."""
-    if getattr(args, "mnist", None) is not None and task == "logistic_mnist":
-        from implementations.logistic_mnist.spec import build_spec
-
-        spec = build_spec(args.mnist)  # DataError (exit 3) if the file is not MNIST
+    if getattr(args, "mnist", None) is not None and registry.uses_mnist(task):
+        spec = registry.spec_module(task).build_spec(args.mnist)  # DataError (exit 3) if not MNIST
     else:
         spec = registry.load_spec(task)
     if getattr(args, "learning_rate", None) is not None:
@@ -78,18 +65,39 @@ def _spec(task: str, args):
 
 def _exit_code_of(runs) -> int:
     """EXIT_NON_FINITE if a loss blew up, EXIT_DISAGREE for any other failure, else 0."""
-    from comparisons import harness
-
-    if any(run.result is not None and harness._first_non_finite_step(run.result) is not None for run in runs):
+    failures = {run.failure for run in runs} - {None}
+    if "non_finite" in failures:
         return EXIT_NON_FINITE
-    return 0 if all(run.ok for run in runs) else EXIT_DISAGREE
+    return EXIT_DISAGREE if failures else 0
+
+
+class _Progress:
+    """A line on the terminal that counts finished programs; silent when stderr is not a
+    terminal, so that a log holds only the tables."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+        self.live = stream.isatty()
+        self.start = time.perf_counter()
+
+    def program_done(self, task, run) -> None:
+        self.done += 1
+        if self.live:
+            self.stream.write(f"\r\033[K[{self.done}/{self.total}] {time.perf_counter() - self.start:5.1f} s  "
+                              f"{task} {run.program} ({run.seconds:.1f} s)")
+            self.stream.flush()
+
+    def clear(self) -> None:
+        if self.live:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 def command_run(args) -> int:
     from comparisons import harness
 
     task = registry.check_task(args.task)
-    programs = [registry.check_program(args.style)] if args.style else list(registry.PROGRAMS)
+    programs = [registry.check_program(args.style, task)] if args.style else list(registry.programs_of(task))
     _check_mnist_applies(args, [task])
     spec = _spec(task, args)
     runs = []
@@ -97,11 +105,14 @@ def command_run(args) -> int:
         print(f"== {task} / {program}", flush=True)
         # A program that fails (or whose loss blows up) is one line; the others still run.
         runs.append(harness.run_program(task, program, spec))
+        print(runs[-1].printed, end="")
         if runs[-1].error:
             print(f"tf-rosetta: {runs[-1].error}", file=sys.stderr, flush=True)
         else:
             spec.report(runs[-1].result)
-    return _exit_code_of([run for run in runs if run.error])
+            for problem in runs[-1].quality_problems:
+                print(f"tf-rosetta: {task} {program}: quality bar missed: {problem}", file=sys.stderr, flush=True)
+    return _exit_code_of(runs)
 
 
 def command_compare(args) -> int:
@@ -110,13 +121,17 @@ def command_compare(args) -> int:
     tasks = _tasks(args.tasks)
     _check_mnist_applies(args, tasks)
     specs = [_spec(task, args) for task in tasks]
-    print(harness.settings_line())
+    print(harness.settings_line(), flush=True)
     exit_code = 0
-    for comparison in harness.compare_tasks(specs, jobs=args.jobs):
+    progress = _Progress(harness.count_programs(specs))
+    # Each task's table as soon as its programs are done.
+    for comparison in harness.iter_comparisons(specs, jobs=args.jobs, on_program=progress.program_done):
+        progress.clear()
         print()
-        print(harness.format_table(comparison))
+        print(harness.format_table(comparison, verbose=args.verbose), flush=True)
         if not comparison.ok:
             exit_code = max(exit_code, _exit_code_of(comparison.runs.values()) or EXIT_DISAGREE)
+    progress.clear()
     return exit_code
 
 
@@ -130,14 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=command_run)
     compare = commands.add_parser("compare", help="the agreement table of each task (exit 1 if any style disagrees)")
     compare.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
-    compare.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
-                         help="train the programs in N processes (default: one per CPU; 1: all in this process)")
+    add_jobs_option(compare)
+    compare.add_argument("--verbose", action="store_true",
+                         help="every problem of a failing program and the pairwise differences, not one line each")
     compare.set_defaults(handler=command_compare)
     for command in (run, compare):
         command.add_argument("--learning-rate", type=_learning_rate, metavar="RATE",
                              help="override the spec's learning rate (exit 4 if a loss becomes non-finite)")
         command.add_argument("--mnist", metavar="PATH",
-                             help="logistic_mnist on this MNIST .npz (Keras's format) instead of the default data")
+                             help="the MNIST tasks on this MNIST .npz (Keras's format) instead of the default data")
     for module_name in EXTRA_COMMANDS:
         importlib.import_module(module_name).register(commands)
     return parser

@@ -196,9 +196,9 @@ def find(task: str, program: str, concept: Concept, sections: list[Section] | No
 
 def concept_map(task: str) -> dict[str, dict[str, list[Hit]]]:
     """concept name -> program -> hits, for every program of the task."""
-    sections = {program: read_sections(task, program) for program in registry.PROGRAMS}
+    sections = {program: read_sections(task, program) for program in registry.programs_of(task)}
     return {concept.name: {program: find(task, program, concept, sections[program])
-                           for program in registry.PROGRAMS}
+                           for program in registry.programs_of(task)}
             for concept in CONCEPTS}
 
 
@@ -223,11 +223,11 @@ def _markdown_cell(hits: list[Hit], link) -> str:
 def markdown_table(task: str, base: str = "..") -> str:
     """The task's concept map as a Markdown table; links are relative to `base`."""
     found = concept_map(task)
-    rows = ["| concept | " + " | ".join(registry.PROGRAMS) + " |",
-            "|---|" + "---|" * len(registry.PROGRAMS)]
+    programs = registry.programs_of(task)
+    rows = ["| concept | " + " | ".join(programs) + " |", "|---|" + "---|" * len(programs)]
     for concept in CONCEPTS:
         cells = []
-        for program in registry.PROGRAMS:
+        for program in programs:
             path = f"{base}/{relative_path(task, program)}"
             cells.append(_markdown_cell(found[concept.name][program], lambda line, path=path: f"{path}#L{line}"))
         rows.append(f"| {concept.name} | " + " | ".join(cells) + " |")
@@ -244,17 +244,8 @@ def markdown(tasks=None, base: str = "..") -> str:
              "| concept | in each API |", "|---|---|"]
     lines += [f"| {concept.name} | {concept.idioms} |" for concept in CONCEPTS]
     for task in tasks:
-        lines += ["", f"## {registry.load_spec(task).title} (`{task}`)" if _spec_loads(task) else f"## `{task}`",
-                  "", markdown_table(task, base)]
+        lines += ["", f"## {registry.task_title(task)} (`{task}`)", "", markdown_table(task, base)]
     return "\n".join(lines) + "\n"
-
-
-def _spec_loads(task: str) -> bool:
-    try:
-        registry.load_spec(task)
-    except Exception:  # noqa: BLE001  (a task still being written keeps its plain name)
-        return False
-    return True
 
 
 def main(argv=None) -> int:

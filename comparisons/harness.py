@@ -1,11 +1,14 @@
-"""The agreement harness: run every program of a task in one process and compare them.
+"""The agreement harness: run every program of a task and compare them.
 
-Each style is compared with the NumPy oracle (every per-step loss, the final weights and
-the probe predictions) within the spec's tolerance, and with every other style within the
-sum of their two tolerances.
+Each style is compared with the NumPy oracle (every per-step loss, the final weights, the
+probe predictions and the metrics each program evaluated with its own API) within the
+spec's tolerance, and with every other style within the sum of their two tolerances.
+Metrics that count examples (accuracy) must be equal.
 """
 
 import concurrent.futures
+import contextlib
+import io
 import itertools
 import logging
 import multiprocessing
@@ -17,9 +20,9 @@ import numpy as np
 
 import implementations
 from implementations import registry
-from implementations.contract import TaskSpec, Tolerance, TrainingResult
+from implementations.contract import EXACT_METRICS, TaskSpec, Tolerance, TrainingResult
 
-QUANTITIES = ("losses", "weights", "predictions")
+QUANTITIES = ("losses", "weights", "predictions", "metrics")
 
 # Each program builds its own Keras model, so TensorFlow's "retracing" warnings are expected.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -32,6 +35,7 @@ class Difference:
     losses: float = 0.0
     weights: float = 0.0
     predictions: float = 0.0
+    metrics: float = 0.0
     within: bool = True
     bitwise: bool = True
     problems: list[str] = field(default_factory=list)
@@ -43,8 +47,23 @@ class StyleRun:
     seconds: float
     result: TrainingResult | None = None
     error: str | None = None  # one line, when the program raised or the loss blew up
+    non_finite_step: int | None = None  # the first loss that became NaN or infinite
     quality_problems: list[str] = field(default_factory=list)
     versus_oracle: Difference | None = None
+    printed: str = ""  # what the program printed (a Keras summary, say) while it trained
+
+    @property
+    def failure(self) -> str | None:
+        """None, or the kind of failure: "non_finite", "error", "quality" or "disagrees"."""
+        if self.non_finite_step is not None:
+            return "non_finite"
+        if self.error:
+            return "error"
+        if self.quality_problems:
+            return "quality"
+        if self.versus_oracle is not None and not self.versus_oracle.within:
+            return "disagrees"
+        return None
 
     @property
     def verdict(self) -> str:
@@ -58,7 +77,7 @@ class StyleRun:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.quality_problems and self.verdict != "DISAGREES"
+        return self.failure is None
 
 
 @dataclass
@@ -76,6 +95,22 @@ def _flatten_weights(result: TrainingResult, names) -> np.ndarray:
     return np.concatenate([np.ravel(result.weights[name]) for name in names])
 
 
+def _compare_metrics(actual: TrainingResult, expected: TrainingResult, tolerance: Tolerance, found: "Difference"):
+    if sorted(actual.metrics) != sorted(expected.metrics):
+        found.problems.append(f"metrics named {sorted(actual.metrics)}, expected {sorted(expected.metrics)}")
+        return
+    for name, e in expected.metrics.items():
+        a = actual.metrics[name]
+        found.metrics = max(found.metrics, abs(float(a) - float(e)))
+        found.bitwise &= float(a) == float(e)
+        if name in EXACT_METRICS:
+            if float(a) != float(e):
+                found.problems.append(f"{name} {float(a):.6g}, expected exactly {float(e):.6g}")
+        elif not tolerance.allows(np.float64(a), np.float64(e)):
+            found.problems.append(f"{name} differs by {abs(float(a) - float(e)):.3g}, "
+                                  f"beyond rtol {tolerance.rtol:g}, atol {tolerance.atol:g}")
+
+
 def difference(actual: TrainingResult, expected: TrainingResult, tolerance: Tolerance) -> Difference:
     """Compare two results quantity by quantity; shapes must match exactly."""
     found = Difference()
@@ -89,6 +124,9 @@ def difference(actual: TrainingResult, expected: TrainingResult, tolerance: Tole
     names = sorted(expected.weights)
     weights_comparable = not found.problems  # only names or shapes can have failed so far
     for quantity in QUANTITIES:
+        if quantity == "metrics":
+            _compare_metrics(actual, expected, tolerance, found)
+            continue
         if quantity == "weights":
             if not weights_comparable:
                 continue
@@ -117,20 +155,27 @@ def _first_non_finite_step(result: TrainingResult) -> int | None:
 def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleRun:
     """Train one program; a failure becomes one line in the run, never an exception."""
     spec = spec or registry.load_spec(task)
+    printed = io.StringIO()
     start = time.perf_counter()
     try:
         # A loss that blows up is reported below in one line, not as NumPy's overflow warnings.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # What the program prints (Keras's summary) is kept with its run, not mixed into ours.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), contextlib.redirect_stdout(printed):
             result = registry.load(task, program).train(spec)
     except Exception as error:  # noqa: BLE001  (one style failing must not hide the others)
-        return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}")
-    run = StyleRun(program, time.perf_counter() - start, result=result)
+        return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}",
+                        printed=printed.getvalue())
+    run = StyleRun(program, time.perf_counter() - start, result=result, printed=printed.getvalue())
     try:
-        step = _first_non_finite_step(result)
-        if step is not None:
-            run.error = f"{task} {program}: the loss became non-finite at {spec.loss_unit} {step}"
+        run.non_finite_step = _first_non_finite_step(result)
+        if run.non_finite_step is not None:
+            run.error = f"{task} {program}: the loss became non-finite at {spec.loss_unit} {run.non_finite_step}"
         else:
             run.quality_problems = spec.quality_problems(result)
+            missing = sorted(set(spec.metric_names) ^ set(result.metrics))
+            if missing:
+                run.error = (f"{task} {program}: its metrics are {sorted(result.metrics)}, "
+                             f"the task's are {list(spec.metric_names)}")
     except Exception as error:  # noqa: BLE001  (a malformed result is that style's failure)
         run.error = f"{task} {program}: its result does not fit the task's layout: {_one_line(error)}"
     return run
@@ -140,20 +185,32 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
 
 
-def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int) -> list[StyleRun]:
-    """run_program over (task, program, spec) triples, in `jobs` worker processes if above 1.
+def _run_order(work: list[tuple[str, str, TaskSpec]]) -> list[int]:
+    """Longest programs first, so that no long one starts last: eager styles pay a Python
+    dispatch per op, and the MNIST tasks the largest matrices."""
+    def cost(index):
+        task, program, spec = work[index]
+        return (program == "eager_tape", spec.steps * getattr(spec, "batch_size", 1))
+
+    return sorted(range(len(work)), key=cost, reverse=True)
+
+
+def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int):
+    """(index, StyleRun) for each (task, program, spec) of work, as each finishes; in `jobs`
+    worker processes if above 1.
 
     Each worker imports TensorFlow once and trains whole programs, so a program's numbers
     do not depend on where it ran (the determinism test checks this across processes)."""
     if jobs <= 1 or len(work) <= 1:
-        return [run_program(*item) for item in work]
+        for index, item in enumerate(work):
+            yield index, run_program(*item)
+        return
     # spawn, not fork: a forked TensorFlow runtime is not safe to use.
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(work)), mp_context=context) as pool:
-        # Eager styles take longest (one Python dispatch per op): start them first.
-        order = sorted(range(len(work)), key=lambda i: work[i][1] != "eager_tape")
-        futures = {i: pool.submit(run_program, *work[i]) for i in order}
-        return [futures[i].result() for i in range(len(work))]
+        futures = {pool.submit(run_program, *work[index]): index for index in _run_order(work)}
+        for future in concurrent.futures.as_completed(futures):
+            yield futures[future], future.result()
 
 
 def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun]) -> TaskComparison:
@@ -169,18 +226,48 @@ def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun]) -> TaskComparison:
     return TaskComparison(spec, runs, pairs)
 
 
-def compare_tasks(specs: list[TaskSpec], programs=registry.PROGRAMS, jobs: int = 1) -> list[TaskComparison]:
-    """Run the oracle and the given styles of each task, then compare each style with the
-    oracle and with each other; with jobs > 1 the programs train in that many processes."""
-    programs = [registry.ORACLE] + [p for p in programs if p != registry.ORACLE]
-    work = [(spec.task, program, spec) for spec in specs for program in programs]
-    runs = iter(_run_all(work, jobs))
-    return [_compare_runs(spec, {program: next(runs) for program in programs}) for spec in specs]
+def _programs(task: str, programs) -> list[str]:
+    """The oracle, then those of the given programs (default: all) that the task has."""
+    return [registry.ORACLE] + [p for p in registry.styles_of(task) if programs is None or p in programs]
 
 
-def compare_task(task: str, programs=registry.PROGRAMS, spec: TaskSpec | None = None, jobs: int = 1) -> TaskComparison:
+def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_program=None):
+    """Each task's comparison as soon as all its programs have trained (in the order they
+    finish): the oracle and the given styles (default: the task's all), each style compared
+    with the oracle and with each other. on_program(task, StyleRun) is called as each
+    program finishes."""
+    wanted = [_programs(spec.task, programs) for spec in specs]
+    work = [(spec.task, program, spec) for spec, names in zip(specs, wanted) for program in names]
+    task_of = [index for index, names in enumerate(wanted) for _ in names]
+    runs = [dict() for _ in specs]
+    for index, run in _run_all(work, jobs):
+        task_index = task_of[index]
+        runs[task_index][run.program] = run
+        if on_program is not None:
+            on_program(work[index][0], run)
+        if len(runs[task_index]) == len(wanted[task_index]):
+            yield _compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]})
+
+
+def count_programs(specs: list[TaskSpec], programs=None) -> int:
+    return sum(len(_programs(spec.task, programs)) for spec in specs)
+
+
+def compare_tasks(specs: list[TaskSpec], programs=None, jobs: int = 1) -> list[TaskComparison]:
+    """iter_comparisons, all of them, in the order of specs."""
+    found = {comparison.spec.task: comparison for comparison in iter_comparisons(specs, programs, jobs)}
+    return [found[spec.task] for spec in specs]
+
+
+def compare_task(task: str, programs=None, spec: TaskSpec | None = None, jobs: int = 1) -> TaskComparison:
     """compare_tasks for one task (its default spec unless one is given)."""
     return compare_tasks([spec or registry.load_spec(task)], programs, jobs)[0]
+
+
+def run_comparisons(tasks, jobs: int = 1):
+    """(task, its comparison) for the named tasks with their default specs, in the given order."""
+    tasks = list(tasks)
+    yield from zip(tasks, compare_tasks([registry.load_spec(task) for task in tasks], jobs=jobs))
 
 
 def settings_line() -> str:
@@ -200,26 +287,52 @@ def _number(value: float) -> str:
     return "0" if value == 0 else f"{value:.2e}"
 
 
-def format_table(comparison: TaskComparison) -> str:
+def metric_cell(run: StyleRun) -> str:
+    """The program's own metrics, as it computed them."""
+    if run.result is None:
+        return "—"
+    return " ".join(f"{name} {value:.4f}" if name in EXACT_METRICS else f"{name} {value:.3g}"
+                    for name, value in run.result.metrics.items())
+
+
+# Process-wide settings that the divergence catalog knows to break agreement: (variable,
+# the value tf-rosetta sets, the entry that explains the difference).
+KNOWN_SETTINGS = (("TF_ENABLE_ONEDNN_OPTS", "0", "onednn_fusion"), ("OPENBLAS_NUM_THREADS", "1", "blas_threads"))
+
+
+def known_causes() -> list[str]:
+    """A line per process-wide setting in force that the catalog knows to change the numbers."""
+    return [f"{variable}={os.environ[variable]} is in force (tf-rosetta sets {value}): a known cause of "
+            f"differences, see `tf-rosetta divergences {entry}`"
+            for variable, value, entry in KNOWN_SETTINGS if os.environ.get(variable, value) != value]
+
+
+def format_table(comparison: TaskComparison, verbose: bool = False) -> str:
+    """The task's table: each program against the oracle, its own metrics and its time. Below it,
+    one line per failing program (every problem and the pairwise differences when verbose)."""
     spec = comparison.spec
     lines = [f"{spec.task}: {spec.title}",
              f"tolerance vs oracle: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g} ({spec.tolerance.reason})"]
     for style, tolerance in spec.style_tolerances.items():
         lines.append(f"  {style}: rtol {tolerance.rtol:g}, atol {tolerance.atol:g} ({tolerance.reason})")
-    header = f"{'style':<18} {'max|Δloss|':>10} {'max|Δweight|':>12} {'max|Δpred|':>10} {'time':>8}  {'quality':<7}  verdict"
+    lines.append(f"metrics: each program's own, on {spec.metrics_on}; accuracy must be equal")
+    header = (f"{'style':<18} {'max|Δloss|':>10} {'max|Δweight|':>12} {'max|Δpred|':>10} {'metrics':<22} "
+              f"{'time':>7}  {'quality':<7}  verdict")
     lines += [header, "-" * len(header)]
     details = []
     for program, run in comparison.runs.items():
         d = run.versus_oracle
-        if d is None:
-            cells = ["—", "—", "—"]
-        else:
-            cells = [_number(getattr(d, q)) for q in QUANTITIES]
+        cells = ["—", "—", "—"] if d is None else [_number(getattr(d, q)) for q in ("losses", "weights", "predictions")]
         quality = "—" if run.error else ("ok" if not run.quality_problems else "MISSED")
-        lines.append(f"{program:<18} {cells[0]:>10} {cells[1]:>12} {cells[2]:>10} {run.seconds:>7.2f}s  {quality:<7}  {run.verdict}")
-        details += [run.error] if run.error else []
-        details += [f"{spec.task} {program}: quality bar missed: {p}" for p in run.quality_problems]
-        details += [f"{spec.task} {program}: {p}" for p in (d.problems if d else [])]
+        lines.append(f"{program:<18} {cells[0]:>10} {cells[1]:>12} {cells[2]:>10} {metric_cell(run):<22} "
+                     f"{run.seconds:>6.2f}s  {quality:<7}  {run.verdict}")
+        problems = ([run.error] if run.error else []) + [f"quality bar missed: {p}" for p in run.quality_problems]
+        problems += [f"vs {registry.ORACLE}: {p}" for p in (d.problems if d else [])]
+        if problems and verbose:
+            details += [f"{spec.task} {program}: {problem.removeprefix(f'{spec.task} {program}: ')}" for problem in problems]
+        elif problems:
+            more = f" (+{len(problems) - 1} more; --verbose lists them)" if len(problems) > 1 else ""
+            details.append(f"{spec.task} {program}: {problems[0].removeprefix(f'{spec.task} {program}: ')}{more}")
     if comparison.pairs:
         bitwise = sum(d.bitwise for d in comparison.pairs.values())
         worst_pair, worst = max(comparison.pairs.items(),
@@ -227,7 +340,10 @@ def format_table(comparison: TaskComparison) -> str:
         largest = max(worst.losses, worst.weights, worst.predictions)
         lines.append(f"style pairs: {bitwise} of {len(comparison.pairs)} bitwise identical; "
                      f"largest difference {largest:.2e} ({worst_pair[0]} vs {worst_pair[1]})")
-        details += [f"{spec.task} {a} vs {b}: {p}" for (a, b), d in comparison.pairs.items() for p in d.problems]
+        if verbose:
+            details += [f"{spec.task} {a} vs {b}: {p}" for (a, b), d in comparison.pairs.items() for p in d.problems]
     lines += details
+    if not comparison.ok:
+        lines += known_causes()
     lines.append(f"{spec.task}: {'all styles agree' if comparison.ok else 'NOT ALL STYLES AGREE'}")
     return "\n".join(lines)

@@ -9,7 +9,6 @@ figure then shows the oracle's own model, with no second copy of it written here
 
 import dataclasses
 import io
-import os
 import textwrap
 import time
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from comparisons.errors import EXIT_DISAGREE, add_jobs_option
 from implementations import registry
 
 DEFAULT_OUTPUT = "site"
@@ -74,7 +74,7 @@ def loss_figure(comparison) -> Figure:
     """Every program's loss per step (or per epoch: the spec says), and each style's |difference| from the oracle."""
     plt = _pyplot()
     spec, runs = comparison.spec, _finished_runs(comparison)
-    count = getattr(spec, "loss_count", spec.steps)
+    count = spec.loss_count
     unit = getattr(spec, "loss_unit", "step")
     record = getattr(spec, "loss_record", "the loss before each update")
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7.5), sharex=True,
@@ -361,39 +361,14 @@ def write(figures: list[Figure], task: str | None, output: Path) -> dict[str, by
     return written
 
 
-def default_jobs(tasks) -> int:
-    return max(1, os.cpu_count() or 1)
-
-
-def run_comparisons(tasks, jobs: int = 1):
-    """(task, its comparison) in the given order; the programs train in `jobs` processes."""
-    from comparisons import harness
-
-    tasks = list(tasks)
-    yield from zip(tasks, harness.compare_tasks([registry.load_spec(task) for task in tasks], jobs=jobs))
-
-
-def add_jobs_option(parser) -> None:
-    parser.add_argument("--jobs", type=int, metavar="N",
-                        help="train the programs in N processes (default: one per CPU; 1: all in this process)")
-
-
-def jobs_for(args, tasks) -> int:
-    from comparisons import cli
-
-    if args.jobs is not None and args.jobs < 1:
-        raise cli.UsageError(f"--jobs must be 1 or more, got {args.jobs}")
-    return args.jobs or default_jobs(tasks)
-
-
 def command_plot(args) -> int:
-    from comparisons import cli
+    from comparisons import harness
 
     tasks = [registry.check_task(name) for name in args.tasks] or list(registry.TASKS)
     output = Path(args.output)
     all_agree = True
     start = time.perf_counter()
-    for task, comparison in run_comparisons(tasks, jobs_for(args, tasks)):
+    for task, comparison in harness.run_comparisons(tasks, args.jobs):
         all_agree &= comparison.ok
         for name in write(task_figures(task, comparison), task, output):
             print(output / name)
@@ -401,7 +376,7 @@ def command_plot(args) -> int:
         print(output / name)
     print(f"{len(tasks)} task(s) in {time.perf_counter() - start:.1f} s"
           + ("" if all_agree else "; NOT ALL STYLES AGREE (see tf-rosetta compare)"))
-    return 0 if all_agree else cli.EXIT_DISAGREE
+    return 0 if all_agree else EXIT_DISAGREE
 
 
 def register(commands) -> None:

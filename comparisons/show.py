@@ -22,6 +22,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from comparisons import concepts
+from comparisons.errors import EXIT_DISAGREE, UsageError, add_jobs_option
 from comparisons.concepts import HEADER, ROOT, SECTIONS
 from implementations import registry
 
@@ -38,7 +39,7 @@ def page_name(task: str) -> str:
 def read_programs(task: str) -> dict[str, tuple[str, list[concepts.Section]]]:
     """program -> (its source text, its sections), for every program of the task."""
     programs = {}
-    for program in registry.PROGRAMS:
+    for program in registry.programs_of(task):
         path = concepts.program_path(task, program)
         try:
             source = path.read_text(encoding="utf-8")
@@ -77,74 +78,10 @@ def diff_lines(a: str, b: str, a_name: str, b_name: str) -> list[str]:
 
 # HTML -------------------------------------------------------------------------------------
 
-CSS = """
-:root { --border: #d0d7de; --muted: #57606a; --head: #f6f8fa; }
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; }
-header, main > section { padding: 0 1.2rem; }
-header { border-bottom: 1px solid var(--border); background: var(--head); padding-bottom: .6rem; }
-header nav a, .crumbs a { margin-right: 1rem; }
-h1 { font-size: 1.5rem; margin: .4rem 0; }
-h2 { font-size: 1.2rem; border-bottom: 1px solid var(--border); padding-bottom: .2rem; margin-top: 1.6rem; }
-.verdict { font-weight: 600; }
-.verdict.ok { color: #1a7f37; } .verdict.bad { color: #cf222e; }
-.muted { color: var(--muted); font-size: .9rem; }
-.toggles label.wrap { font-family: inherit; margin-left: 1rem; }
-.toggles label { margin-right: .8rem; white-space: nowrap; font-family: ui-monospace, monospace; font-size: .85rem; }
-.scroll { overflow: auto; max-height: 88vh; border: 1px solid var(--border); }
-table.rosetta { border-collapse: collapse; font-size: 12px; }
-table.rosetta th, table.rosetta td { border: 1px solid var(--border); vertical-align: top; padding: 0; }
-table.rosetta thead th { position: sticky; top: 0; background: var(--head); z-index: 2; padding: .3rem .5rem;
-  text-align: left; font-family: ui-monospace, monospace; }
-table.rosetta thead th small { font-family: system-ui, sans-serif; font-weight: normal; color: var(--muted); }
-table.rosetta tbody th { position: sticky; left: 0; background: var(--head); z-index: 1; padding: .3rem .5rem;
-  text-align: left; white-space: nowrap; font-size: 12px; }
-pre.code { margin: 0; padding: .3rem .5rem .3rem 0; min-width: 44em; background: none; }
-pre.code .line { display: block; padding-left: 3.6em; text-indent: -3.6em; white-space: pre-wrap; }
-pre.code .line::before { content: attr(data-n); display: inline-block; width: 3em; margin-right: .6em;
-  text-align: right; color: #8c959f; text-indent: 0; user-select: none; }
-pre.code .line:target { background: #fff8c5; }
-.nowrap pre.code .line { white-space: pre; }
-pre.diff { font-size: 12px; border: 1px solid var(--border); padding: .5rem; overflow: auto; background: #fff; }
-pre.diff .add { background: #dafbe1; } pre.diff .del { background: #ffebe9; }
-pre.diff span { display: block; } pre.diff .hunk { color: #0550ae; } pre.diff .file { font-weight: 600; }
-table.data { border-collapse: collapse; font-size: .9rem; }
-table.data th, table.data td { border: 1px solid var(--border); padding: .25rem .6rem; text-align: right; }
-table.data th:first-child, table.data td:first-child, table.data td.text { text-align: left; }
-table.data thead th { background: var(--head); text-align: left; }
-table.concepts td, table.concepts th { text-align: left; vertical-align: top; font-size: .8rem; }
-table.concepts code { background: #eff1f3; padding: 0 .2em; }
-figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid var(--border); }
-figcaption { color: var(--muted); font-size: .9rem; max-width: 60rem; }
-.bad-cell { color: #cf222e; font-weight: 600; } .good-cell { color: #1a7f37; }
-"""
-
-SCRIPT = """
-(function () {
-  var table = document.getElementById('rosetta');
-  document.querySelectorAll('.toggles input[value]').forEach(function (box) {
-    box.addEventListener('change', function () {
-      table.classList.toggle('hide-' + box.value, !box.checked);
-    });
-  });
-  var wrap = document.getElementById('wrap-lines');
-  wrap.addEventListener('change', function () { table.classList.toggle('nowrap', !wrap.checked); });
-  var first = document.getElementById('diff-a'), second = document.getElementById('diff-b');
-  var same = document.getElementById('diff-same');
-  function showDiff() {
-    var a = first.value, b = second.value, shown = null;
-    document.querySelectorAll('pre.diff').forEach(function (pre) {
-      var match = pre.dataset.a === a && pre.dataset.b === b;
-      pre.hidden = !match;
-      if (match) { shown = pre; }
-    });
-    same.hidden = a !== b;
-    document.getElementById('diff-title').textContent = a === b ? '' : a + '.py \\u2192 ' + b + '.py';
-  }
-  first.addEventListener('change', showDiff);
-  second.addEventListener('change', showDiff);
-  showDiff();
-})();
-"""
+# The page's style and script, inlined into each page (package data files).
+ASSETS = Path(__file__).parent / "assets"
+CSS = (ASSETS / "page.css").read_text(encoding="utf-8")
+SCRIPT = (ASSETS / "page.js").read_text(encoding="utf-8")
 
 
 def _e(text) -> str:
@@ -170,7 +107,9 @@ def agreement_html(comparison) -> str:
     rows = []
     for program, run in comparison.runs.items():
         difference = run.versus_oracle
-        cells = ["—"] * 3 if difference is None else [_number(getattr(difference, q)) for q in harness.QUANTITIES]
+        cells = ["—"] * 3 if difference is None else [_number(getattr(difference, q))
+                                                       for q in ("losses", "weights", "predictions")]
+        cells.append(_e(harness.metric_cell(run)))
         quality = "—" if run.error else ("ok" if not run.quality_problems else "MISSED")
         verdict_class = "bad-cell" if run.verdict in ("FAILED", "DISAGREES") else "good-cell"
         rows.append(f'<tr data-program="{_e(program)}"><td><code>{_e(program)}</code></td>'
@@ -178,7 +117,7 @@ def agreement_html(comparison) -> str:
                     + f'<td>{run.seconds:.2f} s</td><td class="{"good-cell" if quality == "ok" else "bad-cell"}">'
                       f'{quality}</td><td class="{verdict_class}">{_e(run.verdict)}</td></tr>')
     parts.append('<table class="data" id="agreement-table"><thead><tr><th>program</th><th>max |Δloss|</th>'
-                 '<th>max |Δweight|</th><th>max |Δprediction|</th><th>time</th><th>quality</th><th>verdict</th>'
+                 '<th>max |Δweight|</th><th>max |Δprediction|</th><th>metrics (own API)</th><th>time</th><th>quality</th><th>verdict</th>'
                  '</tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
     if comparison.pairs:
         bitwise = sum(difference.bitwise for difference in comparison.pairs.values())
@@ -262,11 +201,12 @@ def _diff_html(programs) -> str:
 def concepts_html(task: str, link) -> str:
     """The task's concept map; link(program, line) is the href of one line."""
     found = concepts.concept_map(task)
-    head = "<th>concept</th>" + "".join(f"<th><code>{_e(p)}</code></th>" for p in registry.PROGRAMS)
+    programs = registry.programs_of(task)
+    head = "<th>concept</th>" + "".join(f"<th><code>{_e(p)}</code></th>" for p in programs)
     rows = []
     for concept in concepts.CONCEPTS:
         cells = [f'<td><b>{_e(concept.name)}</b></td>']
-        for program in registry.PROGRAMS:
+        for program in programs:
             groups = concepts.group_hits(found[concept.name][program])
             cell = "<br>".join(f"<code>{_e(snippet)}</code> "
                                + " ".join(f'<a href="{_e(link(program, line))}" data-line="{line}">L{line}</a>'
@@ -325,7 +265,7 @@ def task_html(task: str, comparison, figures, settings: str = "") -> str:
 def index_html(output: Path, verdicts: dict, extra_figures) -> str:
     rows = []
     for task in registry.TASKS:
-        title = registry.load_spec(task).title if concepts._spec_loads(task) else task
+        title = registry.task_title(task)
         if (output / page_name(task)).exists():
             link = f'<a href="{page_name(task)}">{_e(title)}</a>'
         else:
@@ -451,7 +391,7 @@ def build(tasks, output: Path, comparisons: dict | None = None, log=print, jobs:
     verdicts = {}
     given = comparisons or {}
     start = time.perf_counter()
-    runs = plots.run_comparisons([task for task in tasks if task not in given], jobs)
+    runs = harness.run_comparisons([task for task in tasks if task not in given], jobs)
     for task in tasks:
         comparison = given[task] if task in given else next(runs)[1]
         trained = time.perf_counter() - start
@@ -479,15 +419,13 @@ def build(tasks, output: Path, comparisons: dict | None = None, log=print, jobs:
 
 
 def command_show(args) -> int:
-    from comparisons import cli, plots
-
     tasks = [registry.check_task(name) for name in args.tasks]
     styles = [registry.check_program(name) for name in args.style or []]
     if styles:
         if len(tasks) != 1:
-            raise cli.UsageError("show --style prints programs in the terminal: name exactly one TASK")
+            raise UsageError("show --style prints programs in the terminal: name exactly one TASK")
         if len(styles) > 2:
-            raise cli.UsageError(f"show takes at most two --style options (two columns), got {len(styles)}")
+            raise UsageError(f"show takes at most two --style options (two columns), got {len(styles)}")
         if len(styles) == 1:
             print(terminal_program(tasks[0], styles[0]))
         else:
@@ -495,18 +433,18 @@ def command_show(args) -> int:
             try:
                 print(terminal_columns(tasks[0], *styles, width=width))
             except ValueError as error:
-                raise cli.UsageError(str(error)) from None
+                raise UsageError(str(error)) from None
         return 0
     start = time.perf_counter()
     output = Path(args.output)
     tasks = tasks or list(registry.TASKS)
-    verdicts = build(tasks, output, jobs=plots.jobs_for(args, tasks))
+    verdicts = build(tasks, output, jobs=args.jobs)
     print(f"{len(verdicts)} page(s) in {time.perf_counter() - start:.1f} s; open {output / INDEX}")
     if args.open:
         target = output / (page_name(tasks[0]) if len(tasks) == 1 else INDEX)
         if not webbrowser.open(target.resolve().as_uri()):
             print(f"no web browser found to open {target}; open it in any browser (it is a plain file)")
-    return 0 if all(verdicts.values()) else cli.EXIT_DISAGREE
+    return 0 if all(verdicts.values()) else EXIT_DISAGREE
 
 
 def register(commands) -> None:
@@ -517,8 +455,6 @@ def register(commands) -> None:
                       help="print this program in the terminal; twice: two programs in columns")
     show.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR", help=f"default: {DEFAULT_OUTPUT}/")
     show.add_argument("--open", action="store_true", help="open the page in a web browser")
-    from comparisons import plots
-
-    plots.add_jobs_option(show)
+    add_jobs_option(show)
     show.add_argument("--width", type=int, help="terminal width for --style columns (default: the terminal's)")
     show.set_defaults(handler=command_show)

@@ -40,6 +40,9 @@ class TrainingResult:
     losses: np.ndarray  # (spec.loss_count,): by default the loss before each update
     weights: Mapping[str, np.ndarray]  # canonical names and layouts, given by the spec
     predictions: np.ndarray  # the model's output on the spec's probe inputs
+    # The task's metrics (spec.metric_names), each computed by the program's own API after
+    # training: Keras `evaluate`, ops run in the TF1 session, TF2 ops or `keras.metrics`.
+    metrics: Mapping[str, float]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -58,6 +61,15 @@ class TaskSpec:
     # epoch instead, as Keras's history does (then it overrides loss_count).
     loss_record: str = "the loss before each update"
     loss_unit: str = "step"
+    # The metrics each program evaluates with its own API, and on which data. "accuracy"
+    # must agree exactly between programs; the others within the tolerance.
+    metric_names: tuple[str, ...] = ()
+    metrics_on: str = ""
+    # What the README claims to the bit, asserted so by the tests: quantities ("losses",
+    # "weights", "predictions", "metrics") equal to the oracle's in every style, and
+    # quantities equal between the styles.
+    bitwise_with_oracle: tuple[str, ...] = ()
+    bitwise_between_styles: tuple[str, ...] = ()
 
     @property
     def loss_count(self) -> int:
@@ -79,3 +91,7 @@ class TaskSpec:
     def report(self, result: TrainingResult) -> None:
         """Print what the seed program printed."""
         raise NotImplementedError
+
+
+# Metrics that count whole examples: two programs agree on them only when they are equal.
+EXACT_METRICS = frozenset({"accuracy"})

@@ -15,8 +15,12 @@ STYLES = (
     "keras_subclassed",
 )
 ORACLE = "numpy_reference"
-PROGRAMS = (ORACLE, *STYLES)  # every program of a task, the oracle first
+PROGRAMS = (ORACLE, *STYLES)  # the programs every task has, the oracle first
+# Styles that only some tasks have, after the six: task -> its extra styles.
+EXTRA_STYLES: dict[str, tuple[str, ...]] = {}
 SPEC_MODULE = "spec"
+# A task folder may hold the course's negative result as a script of its own (not a style).
+COURSE_RESULT_MODULE = "course_negative_result"
 
 
 class UnknownName(ValueError):
@@ -29,16 +33,49 @@ def check_task(task: str) -> str:
     return task
 
 
-def check_program(program: str) -> str:
-    if program not in PROGRAMS:
-        raise UnknownName(f"unknown style {program!r}; accepted: {', '.join(PROGRAMS)}")
+def styles_of(task: str) -> tuple[str, ...]:
+    """The styles a task has: the six, then any of its own."""
+    return (*STYLES, *EXTRA_STYLES.get(check_task(task), ()))
+
+
+def programs_of(task: str) -> tuple[str, ...]:
+    """Every program of a task, the oracle first."""
+    return (ORACLE, *styles_of(task))
+
+
+def all_programs() -> tuple[str, ...]:
+    """Every program name of any task, in order."""
+    return tuple(dict.fromkeys(program for task in TASKS for program in programs_of(task)))
+
+
+def check_program(program: str, task: str | None = None) -> str:
+    accepted = programs_of(task) if task else all_programs()
+    if program not in accepted:
+        where = f" for {task}" if task else ""
+        raise UnknownName(f"unknown style {program!r}{where}; accepted: {', '.join(accepted)}")
     return program
 
 
 def load(task: str, program: str) -> ModuleType:
     """The module of one program; its train(spec) returns a TrainingResult."""
-    return importlib.import_module(f"implementations.{check_task(task)}.{check_program(program)}")
+    return importlib.import_module(f"implementations.{check_task(task)}.{check_program(program, task)}")
+
+
+def spec_module(task: str) -> ModuleType:
+    """A task's spec module; importing it reads no data (a spec with data builds SPEC on first use)."""
+    return importlib.import_module(f"implementations.{check_task(task)}.{SPEC_MODULE}")
 
 
 def load_spec(task: str) -> TaskSpec:
-    return importlib.import_module(f"implementations.{check_task(task)}.{SPEC_MODULE}").SPEC
+    return spec_module(task).SPEC
+
+
+def task_title(task: str) -> str:
+    """The spec's title, without reading data: a spec that loads data lazily says TITLE."""
+    module = spec_module(task)
+    return getattr(module, "TITLE", None) or module.SPEC.title
+
+
+def uses_mnist(task: str) -> bool:
+    """Whether the task trains on MNIST: its spec module then has build_spec(mnist_path)."""
+    return hasattr(spec_module(task), "build_spec")

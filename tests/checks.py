@@ -1,13 +1,18 @@
 """Checks that every program of every task must pass, in the manner of scikit-learn's
-parametrize_with_checks: each check takes (task, program, comparison)."""
+parametrize_with_checks: each check takes (task, program, comparison, standalone), where
+standalone() is what the program printed and computed when run alone in another process."""
 
 import contextlib
 import io
-import runpy
 
 import numpy as np
 
 from implementations import registry
+from implementations.contract import EXACT_METRICS
+from tests.standalone_worker import arrays_of
+
+# What `model.summary()` prints: the Keras programs show it when run alone, as the course did.
+KERAS_SUMMARY_LINE = "Total params:"
 
 
 def _result(comparison, program):
@@ -16,7 +21,7 @@ def _result(comparison, program):
     return run.result
 
 
-def check_result_layout(task, program, comparison):
+def check_result_layout(task, program, comparison, standalone):
     spec, result = comparison.spec, _result(comparison, program)
     assert result.losses.shape == (spec.loss_count,), f"{spec.loss_record}: {spec.loss_count} expected, got {result.losses.shape}"
     assert sorted(result.weights) == sorted(spec.initial_weights)
@@ -25,9 +30,11 @@ def check_result_layout(task, program, comparison):
     assert len(result.predictions) == len(spec.probe_inputs)
     for array in [result.losses, result.predictions, *result.weights.values()]:
         assert np.asarray(array).dtype == np.float32
+    assert list(result.metrics) == list(spec.metric_names), "the task's metrics, in its order"
+    assert all(isinstance(value, float) for value in result.metrics.values()), "metrics as Python floats"
 
 
-def check_quality_bar(task, program, comparison):
+def check_quality_bar(task, program, comparison, standalone):
     problems = comparison.spec.quality_problems(_result(comparison, program))
     assert not problems, problems
 
@@ -44,53 +51,90 @@ def _assert_close_to_oracle(quantity, task, program, comparison):
                                    err_msg=f"{quantity}: {tolerance.reason}")
 
 
-def check_every_loss_agrees_with_oracle(task, program, comparison):
+def check_every_loss_agrees_with_oracle(task, program, comparison, standalone):
     _assert_close_to_oracle("losses", task, program, comparison)
 
 
-def check_final_weights_agree_with_oracle(task, program, comparison):
+def check_final_weights_agree_with_oracle(task, program, comparison, standalone):
     _assert_close_to_oracle("weights", task, program, comparison)
 
 
-def check_predictions_agree_with_oracle(task, program, comparison):
+def check_predictions_agree_with_oracle(task, program, comparison, standalone):
     _assert_close_to_oracle("predictions", task, program, comparison)
 
 
-def check_agrees_with_every_other_style(task, program, comparison):
+def check_metrics_agree_with_oracle(task, program, comparison, standalone):
+    """Each metric the program evaluated with its own API: accuracy exactly, others within tolerance."""
+    tolerance = comparison.spec.tolerance_for(program)
+    actual, oracle = _result(comparison, program).metrics, _result(comparison, registry.ORACLE).metrics
+    for name, expected in oracle.items():
+        if name in EXACT_METRICS:
+            assert actual[name] == expected, f"{name}: {actual[name]!r}, the oracle's {expected!r}"
+        else:
+            np.testing.assert_allclose(actual[name], expected, rtol=tolerance.rtol, atol=tolerance.atol,
+                                       err_msg=f"{name}: {tolerance.reason}")
+
+
+def _quantity(result, quantity) -> list[np.ndarray]:
+    if quantity == "weights":
+        return [np.asarray(result.weights[name]) for name in sorted(result.weights)]
+    if quantity == "metrics":
+        return [np.asarray(result.metrics[name]) for name in sorted(result.metrics)]
+    return [np.asarray(getattr(result, quantity))]
+
+
+def _bitwise_equal(a, b) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def check_bitwise_claims(task, program, comparison, standalone):
+    """What the spec (and the README) claims to the bit is bitwise: with the oracle, and
+    between the styles."""
     spec, mine = comparison.spec, _result(comparison, program)
-    for other in registry.STYLES:
-        if other == program:
-            continue
-        theirs, tolerance = _result(comparison, other), spec.tolerance_for(program) + spec.tolerance_for(other)
-        for a, e in [(mine.losses, theirs.losses), (mine.predictions, theirs.predictions),
-                     *[(mine.weights[n], theirs.weights[n]) for n in spec.initial_weights]]:
-            np.testing.assert_allclose(a, e, rtol=tolerance.rtol, atol=tolerance.atol, err_msg=f"vs {other}")
+    oracle = _result(comparison, registry.ORACLE)
+    for quantity in spec.bitwise_with_oracle:
+        assert all(map(_bitwise_equal, _quantity(mine, quantity), _quantity(oracle, quantity))), \
+            f"{quantity} claimed bitwise equal to the oracle's"
+    for other in registry.styles_of(task):
+        for quantity in spec.bitwise_between_styles if other != program else ():
+            theirs = _result(comparison, other)
+            assert all(map(_bitwise_equal, _quantity(mine, quantity), _quantity(theirs, quantity))), \
+                f"{quantity} claimed bitwise equal between styles; differs from {other}"
 
 
-def check_runs_alone_and_prints_the_report(task, program, comparison):
-    """`python -m implementations.TASK.PROGRAM` prints what the spec's report prints."""
-    standalone, expected = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(standalone):
-        runpy.run_path(registry.load(task, program).__file__, run_name="__main__")
+def check_runs_alone_bitwise_and_prints_the_report(task, program, comparison, standalone):
+    """`python -m implementations.TASK.PROGRAM`, in another process without the package's
+    settings in its environment: the package sets them, the program computes bitwise what
+    it computed in the harness's worker, and prints its report (Keras: after its summary)."""
+    alone, mine = standalone(), arrays_of(_result(comparison, program))
+    for name, value in {"TF_ENABLE_ONEDNN_OPTS": "0", "OPENBLAS_NUM_THREADS": "1"}.items():
+        assert str(alone[f"settings/{name}"]) == value, f"{name} in the standalone process"
+    assert sorted(mine) == sorted(key for key in alone if key != "printed" and not key.startswith("settings/"))
+    differing = [name for name, value in mine.items() if not _bitwise_equal(value, alone[name])]
+    assert not differing, f"run alone, {program} computed other numbers for {differing}"
+    expected = io.StringIO()
     with contextlib.redirect_stdout(expected):
         comparison.spec.report(_result(comparison, program))
-    assert standalone.getvalue() == expected.getvalue()
-    assert standalone.getvalue().strip()
+    printed = str(alone["printed"])
+    assert expected.getvalue().strip() and printed.endswith(expected.getvalue())
+    if program.startswith("keras_"):
+        assert KERAS_SUMMARY_LINE in printed, "a Keras program run alone prints model.summary()"
 
 
-CHECKS_FOR_EVERY_PROGRAM = [check_result_layout, check_quality_bar, check_runs_alone_and_prints_the_report]
+CHECKS_FOR_EVERY_PROGRAM = [check_result_layout, check_quality_bar, check_runs_alone_bitwise_and_prints_the_report]
 CHECKS_FOR_STYLES = [
     check_every_loss_agrees_with_oracle,
     check_final_weights_agree_with_oracle,
     check_predictions_agree_with_oracle,
-    check_agrees_with_every_other_style,
+    check_metrics_agree_with_oracle,
+    check_bitwise_claims,
 ]
 
 
 def all_checks():
     """(task, program, check) for every task and program: the oracle skips comparing with itself."""
     for task in registry.TASKS:
-        for program in registry.PROGRAMS:
+        for program in registry.programs_of(task):
             checks = CHECKS_FOR_EVERY_PROGRAM + (CHECKS_FOR_STYLES if program != registry.ORACLE else [])
             for check in checks:
                 yield task, program, check

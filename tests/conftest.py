@@ -1,14 +1,81 @@
 import os
+import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 assert "tensorflow" not in sys.modules, "tests must import implementations before TensorFlow"
+# Hermetic: no Keras cache of this machine's user (a downloaded mnist.npz, a keras.json)
+# reaches the tests or the processes they start; a test that wants one makes its own.
+os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="tf-rosetta-keras-home-")
+
 import implementations  # noqa: E402,F401  (fixes TensorFlow's settings first)
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from comparisons import harness  # noqa: E402
 from implementations import registry  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
+STANDALONE_WORKERS = 2
+# The settings the package sets: the standalone processes start without them, so the
+# package must set them there too.
+PACKAGE_SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS")
+
 _comparisons = {}
+
+
+def _named_tasks(session) -> list[str]:
+    return [task for task in registry.TASKS if any(task in item.nodeid for item in session.items)]
+
+
+class StandaloneRuns:
+    """Every program of the selected tasks run alone, `python -m implementations.TASK.PROGRAM`,
+    in worker processes of its own (tests/standalone_worker.py), started once per session
+    beside the harness's comparisons: each program trains once more, in another process, and
+    serves both the run-alone check and the determinism check."""
+
+    def __init__(self, tasks, folder: Path):
+        self.folder, self.workers = folder, []
+        names = [f"{task}/{program}" for task in tasks for program in registry.programs_of(task)]
+        environment = {name: value for name, value in os.environ.items() if name not in PACKAGE_SETTINGS}
+        for index in range(STANDALONE_WORKERS):
+            share = names[index::STANDALONE_WORKERS]
+            if share:
+                log = (folder / f"worker{index}.log").open("w")
+                self.workers.append((subprocess.Popen(
+                    [sys.executable, "-m", "tests.standalone_worker", str(folder), *share], cwd=ROOT,
+                    env=environment, stdout=log, stderr=subprocess.STDOUT), log, share))
+
+    def of(self, task: str, program: str, timeout: float = 1800) -> dict:
+        path = self.folder / f"{task}.{program}.npz"
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            worker, log, _ = next(w for w in self.workers if f"{task}/{program}" in w[2])
+            if worker.poll() is not None and not path.exists():
+                log.flush()
+                pytest.fail(f"the standalone worker exited {worker.returncode} before {task} {program}:\n"
+                            + (Path(log.name).read_text()[-3000:]))
+            if time.monotonic() > deadline:
+                pytest.fail(f"{task} {program} did not finish alone within {timeout} s")
+            time.sleep(0.2)
+        with np.load(path) as saved:
+            return {name: saved[name] for name in saved.files}
+
+    def stop(self) -> None:
+        for worker, log, _ in self.workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            log.close()
+
+
+@pytest.fixture(scope="session")
+def standalone_runs(request, tmp_path_factory):
+    runs = StandaloneRuns(_named_tasks(request.session), tmp_path_factory.mktemp("standalone"))
+    yield runs
+    runs.stop()
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +85,10 @@ def comparison_of(request):
 
     def comparison_of(task):
         if task not in _comparisons:
-            named = {t for t in registry.TASKS for item in request.session.items if t in item.nodeid}
+            # Start the standalone runs first, if any selected test needs them: they go side by side.
+            if any("standalone_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
+                request.getfixturevalue("standalone_runs")
+            named = _named_tasks(request.session)
             todo = [t for t in registry.TASKS if t not in _comparisons and (t == task or t in named)]
             for comparison in harness.compare_tasks([registry.load_spec(t) for t in todo], jobs=os.cpu_count() or 1):
                 _comparisons[comparison.spec.task] = comparison

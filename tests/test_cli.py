@@ -6,8 +6,10 @@ import sys
 
 import pytest
 
-from comparisons import cli
+from comparisons import cli, harness
 from implementations import registry
+
+MNIST_TASKS = ", ".join(task for task in registry.TASKS if registry.uses_mnist(task))
 
 
 def test_list_names_every_task_and_style(capsys):
@@ -20,10 +22,11 @@ def test_list_names_every_task_and_style(capsys):
 @pytest.mark.parametrize("argv, accepted", [
     (["run", "linear_regresion"], "accepted: " + ", ".join(registry.TASKS)),
     (["compare", "linear_regression", "xorr"], "accepted: " + ", ".join(registry.TASKS)),
-    (["run", "linear_regression", "--style", "keras"], "accepted: " + ", ".join(registry.PROGRAMS)),
+    (["run", "linear_regression", "--style", "keras"], "accepted: " + ", ".join(registry.programs_of("linear_regression"))),
     (["frobnicate"], "invalid choice"),
-    (["run", "xor", "--mnist", "mnist.npz"], "--mnist applies to logistic_mnist only, not to xor"),
-    (["compare", "linear_regression", "xor", "--mnist", "mnist.npz"], "logistic_mnist only, not to linear_regression, xor"),
+    (["run", "xor", "--mnist", "mnist.npz"], f"--mnist applies to {MNIST_TASKS} only, not to xor"),
+    (["compare", "linear_regression", "xor", "--mnist", "mnist.npz"], f"{MNIST_TASKS} only, not to linear_regression, xor"),
+    (["compare", "xor", "--jobs", "0"], "argument --jobs: must be a whole number of at least 1, got '0'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, accepted, capsys):
     assert cli.main(argv) == cli.EXIT_USAGE
@@ -41,13 +44,40 @@ def test_installed_command_refuses_an_unknown_task_in_one_line():
         f"tf-rosetta: unknown task 'nope'; accepted: {', '.join(registry.TASKS)}"]
 
 
-def test_compare_prints_the_table_and_exits_0_when_all_agree():
+def _garbage_keras_cache(folder):
+    (folder / "datasets").mkdir()
+    (folder / "datasets" / "mnist.npz").write_bytes(b"not an npz archive")
+    return {**os.environ, "KERAS_HOME": str(folder)}
+
+
+def test_compare_prints_the_table_and_exits_0_when_all_agree_whatever_the_keras_cache(tmp_path):
+    """A broken MNIST download in Keras's cache concerns the MNIST tasks only: no other task
+    reads it. Progress goes to a terminal only: with stderr to a pipe, the output is the table."""
     completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "compare", "linear_regression"],
-                               capture_output=True, text=True, timeout=600)
+                               capture_output=True, text=True, timeout=600, env=_garbage_keras_cache(tmp_path))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for program in registry.PROGRAMS:
         assert f"\n{program} " in completed.stdout
     assert "linear_regression: all styles agree" in completed.stdout
+    assert completed.stderr == ""
+
+
+def test_a_broken_keras_cache_stops_an_mnist_task_in_one_line(tmp_path):
+    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "compare", "logistic_mnist"],
+                               capture_output=True, text=True, timeout=600, env=_garbage_keras_cache(tmp_path))
+    assert completed.returncode == cli.EXIT_DATA == 3
+    assert completed.stderr.strip().splitlines() == [
+        f"tf-rosetta: {tmp_path / 'datasets' / 'mnist.npz'}: is not an npz archive; expected " + (
+            "MNIST in Keras's mnist.npz format: x_train, x_test uint8 (N, 28, 28); y_train, y_test integer "
+            "labels 0-9, (N,)")]
+
+
+def test_run_exits_1_when_the_quality_bar_is_missed(capsys):
+    """A learning rate 100 times smaller leaves the fit short of the probe's bar."""
+    assert cli.main(["run", "linear_regression", "--style", "tf_function", "--learning-rate", "0.0001"]) == \
+        cli.EXIT_DISAGREE
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and error[0].startswith("tf-rosetta: linear_regression tf_function: quality bar missed: ")
 
 
 def test_compare_exits_1_when_a_style_disagrees(monkeypatch, capsys):
@@ -67,11 +97,32 @@ def test_compare_exits_1_when_a_style_disagrees(monkeypatch, capsys):
     assert "tf_function" in out and "DISAGREES" in out and "NOT ALL STYLES AGREE" in out
 
 
-def test_a_program_run_alone_prints_what_the_oracle_prints():
-    """`python -m` in a fresh process, with no oneDNN setting of its own: the package sets it."""
-    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-    outputs = [subprocess.run([sys.executable, "-m", f"implementations.linear_regression.{program}"],
-                              capture_output=True, text=True, timeout=300, env=env, check=True).stdout
-               for program in ("numpy_reference", "tf_function")]
-    assert "predictions for" in outputs[0]
-    assert outputs[1] == outputs[0]
+def _failing_comparison():
+    """A comparison in which one style is off, made by hand: no training."""
+    from tests.test_harness import result
+
+    spec = registry.load_spec("xor")
+    runs = {registry.ORACLE: harness.StyleRun(registry.ORACLE, 0.1, result=result()),
+            "tf_function": harness.StyleRun("tf_function", 0.1, result=result(losses=(3.0, 2.5), W=((1.5,),)))}
+    runs["tf_function"].versus_oracle = harness.difference(runs["tf_function"].result, runs[registry.ORACLE].result,
+                                                           spec.tolerance)
+    return harness.TaskComparison(spec, runs, {})
+
+
+def test_a_failing_program_is_one_line_unless_verbose():
+    table = harness.format_table(_failing_comparison())
+    lines = [line for line in table.splitlines() if line.startswith("xor tf_function: ")]
+    assert lines == [f"xor tf_function: vs {registry.ORACLE}: losses differ by up to 0.5, beyond rtol 0, atol 1.2e-07 "
+                     "(+1 more; --verbose lists them)"]
+    verbose = harness.format_table(_failing_comparison(), verbose=True)
+    assert len([line for line in verbose.splitlines() if line.startswith("xor tf_function: ")]) == 2
+
+
+def test_a_failure_names_the_catalog_entry_of_a_known_setting(monkeypatch):
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    causes = [line for line in harness.format_table(_failing_comparison()).splitlines() if "divergences" in line]
+    assert causes == ["TF_ENABLE_ONEDNN_OPTS=1 is in force (tf-rosetta sets 0): a known cause of differences, "
+                      "see `tf-rosetta divergences onednn_fusion`"]
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert "divergences" not in harness.format_table(_failing_comparison())

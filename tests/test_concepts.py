@@ -8,7 +8,7 @@ import pytest
 from comparisons import concepts
 from implementations import registry
 
-PROGRAM_FILES = [(task, program) for task in registry.TASKS for program in registry.PROGRAMS]
+PROGRAM_FILES = [(task, program) for task in registry.TASKS for program in registry.programs_of(task)]
 LINK = re.compile(r"`([^`]+)`((?: \[L\d+\]\([^)]+\))+)")
 
 

@@ -8,9 +8,9 @@ from implementations.contract import Tolerance, TrainingResult
 EXACT = Tolerance(rtol=0, atol=0, reason="test")
 
 
-def result(losses=(3.0, 2.0), W=((1.0,),), predictions=(1.0,)):
+def result(losses=(3.0, 2.0), W=((1.0,),), predictions=(1.0,), metrics=None):
     return TrainingResult(losses=np.array(losses, np.float32), weights={"W": np.array(W, np.float32)},
-                          predictions=np.array(predictions, np.float32))
+                          predictions=np.array(predictions, np.float32), metrics=metrics or {"accuracy": 0.75})
 
 
 def test_identical_results_are_bitwise():
@@ -32,7 +32,7 @@ def test_tolerance_is_atol_plus_rtol_times_the_reference():
 
 def test_mismatched_names_or_shapes_are_problems_not_crashes():
     renamed = TrainingResult(losses=np.array([3.0, 2.0], np.float32), weights={"kernel": np.ones((1, 1), np.float32)},
-                             predictions=np.array([1.0], np.float32))
+                             predictions=np.array([1.0], np.float32), metrics={"accuracy": 0.75})
     assert "weights named" in difference(renamed, result(), EXACT).problems[0]
     assert "losses have shape" in difference(result(losses=(3.0,)), result(), EXACT).problems[0]
     assert "weight W has shape" in difference(result(W=((1.0, 1.0),)), result(), EXACT).problems[0]
@@ -45,9 +45,53 @@ def test_a_malformed_result_fails_that_style_in_one_line(monkeypatch):
     class Broken:
         @staticmethod
         def train(spec):
-            return TrainingResult(losses=np.zeros(3, np.float32), weights={}, predictions=np.zeros(3, np.float32))
+            return TrainingResult(losses=np.zeros(3, np.float32), weights={}, predictions=np.zeros(3, np.float32),
+                                  metrics={})
 
     monkeypatch.setattr(registry, "load", lambda task, program: Broken)
     run = harness.run_program("linear_regression", "eager_tape")
     assert run.error.startswith("linear_regression eager_tape: its result does not fit the task's layout: ")
     assert "\n" not in run.error
+
+
+def test_accuracy_must_be_equal_while_other_metrics_get_the_tolerance():
+    loose = Tolerance(rtol=0, atol=0.01, reason="test")
+    found = difference(result(metrics={"accuracy": 0.751}), result(), loose)
+    assert not found.within and found.problems == ["accuracy 0.751, expected exactly 0.75"]
+    assert difference(result(metrics={"mse": 0.251}), result(metrics={"mse": 0.25}), loose).within
+    assert not difference(result(metrics={"mse": 0.27}), result(metrics={"mse": 0.25}), loose).within
+
+
+def test_missing_metrics_are_a_problem():
+    found = difference(result(metrics={"mse": 1.0}), result(), EXACT)
+    assert "metrics named ['mse'], expected ['accuracy']" in found.problems
+
+
+def test_a_run_carries_its_failure_kind(monkeypatch):
+    from comparisons import harness
+    from implementations import registry
+
+    class Exploding:
+        @staticmethod
+        def train(spec):
+            return result(losses=[1.0] * 999 + [float("inf")], W=((1.0,),), metrics={"mse": 0.0, "mae": 0.0})
+
+    monkeypatch.setattr(registry, "load", lambda task, program: Exploding)
+    run = harness.run_program("linear_regression", "eager_tape")
+    assert (run.failure, run.non_finite_step) == ("non_finite", 999)
+
+
+def test_what_a_program_prints_is_kept_with_its_run(monkeypatch, capsys):
+    from comparisons import harness
+    from implementations import registry
+
+    class Talking:
+        @staticmethod
+        def train(spec):
+            print("Total params: 2")
+            raise RuntimeError("stopped")
+
+    monkeypatch.setattr(registry, "load", lambda task, program: Talking)
+    run = harness.run_program("linear_regression", "keras_sequential")
+    assert run.printed == "Total params: 2\n" and run.failure == "error"
+    assert capsys.readouterr().out == ""

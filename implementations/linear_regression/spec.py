@@ -30,6 +30,9 @@ class LinearRegressionSpec(TaskSpec):
 
 SPEC = LinearRegressionSpec(
     task="linear_regression",
+    metric_names=("mse", "mae"),
+    bitwise_with_oracle=("losses", "weights", "predictions"),
+    metrics_on="the four training points",
     title="Linear regression y = 2x",
     x_train=constant([[1], [2], [3], [4]]),
     y_train=constant([[2], [4], [6], [8]]),

@@ -49,6 +49,8 @@ class PolynomialFitSpec(TaskSpec):
 
 SPEC = PolynomialFitSpec(
     task="polynomial_fit",
+    metric_names=("mse", "mae"),
+    metrics_on="the 50 training points",
     title="Polynomial fit y = a x^2 + b x + c",
     x_train=constant(_x.reshape(-1, 1)),
     y_train=constant(_y.reshape(-1, 1)),

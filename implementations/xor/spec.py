@@ -45,6 +45,9 @@ class XorSpec(TaskSpec):
 
 SPEC = XorSpec(
     task="xor",
+    metric_names=("accuracy",),
+    bitwise_with_oracle=("losses", "weights"),
+    metrics_on="the four XOR points (output rounded at 0.5)",
     title="XOR, Dense(2, sigmoid) -> Dense(1, sigmoid)",
     x_train=constant([[1, 1], [1, 0], [0, 1], [0, 0]]),
     y_train=constant([[0], [1], [1], [0]]),

@@ -1,0 +1,65 @@
+"""Run programs as a reader would, `python -m implementations.TASK.PROGRAM`, and save what
+each printed and computed: for the run-alone and determinism checks (tests/checks.py).
+
+Usage: python -m tests.standalone_worker OUT_DIR TASK/PROGRAM ...
+
+Each program runs as __main__ (its `SPEC.report(train())` block); the result it passes to
+the spec's report is kept with its printed output in OUT_DIR/TASK.PROGRAM.npz, written
+when the program is done (to a temporary name, then renamed: a reader never sees half).
+"""
+
+import contextlib
+import io
+import os
+import runpy
+import sys
+from pathlib import Path
+
+import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+import numpy as np
+
+from implementations import registry
+
+SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS")
+
+
+def arrays_of(result) -> dict:
+    """What a program computed, flattened to named arrays."""
+    arrays = {"losses": np.asarray(result.losses), "predictions": np.asarray(result.predictions)}
+    arrays.update({f"weights/{name}": np.asarray(value) for name, value in result.weights.items()})
+    arrays.update({f"metrics/{name}": np.asarray(value) for name, value in result.metrics.items()})
+    return arrays
+
+
+def run_alone(task: str, program: str) -> dict:
+    spec_class = type(registry.load_spec(task))
+    reported = []
+    real_report = spec_class.report
+
+    def recording_report(spec, result):
+        reported.append(result)
+        return real_report(spec, result)
+
+    printed = io.StringIO()
+    spec_class.report = recording_report
+    try:
+        with contextlib.redirect_stdout(printed):
+            runpy.run_module(f"implementations.{task}.{program}", run_name="__main__", alter_sys=True)
+    finally:
+        spec_class.report = real_report
+    assert len(reported) == 1, f"{task} {program} called its spec's report {len(reported)} times, not once"
+    return {**arrays_of(reported[0]), "printed": np.array(printed.getvalue()),
+            **{f"settings/{name}": np.array(os.environ.get(name, "unset")) for name in SETTINGS}}
+
+
+def main(out_dir: str, programs: list[str]) -> None:
+    for name in programs:
+        task, program = name.split("/")
+        target = Path(out_dir) / f"{task}.{program}.npz"
+        partial = target.with_suffix(".partial.npz")
+        np.savez(partial, **run_alone(task, program))
+        os.replace(partial, target)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
