@@ -23,7 +23,14 @@ _measured = {}
 
 
 def measured(name):
-    """Each probe once per session: some train for a few seconds."""
+    """Each probe once per session: some train for a few seconds.
+
+    An entry that measures a fact of the platform skips, with its reason, where the
+    platform differs (no oneDNN, no OpenBLAS, another vector width).
+    """
+    reason = ENTRIES[name].platform_problem()
+    if reason:
+        pytest.skip(f"{name}: {reason}")
     if name not in _measured:
         _measured[name] = ENTRIES[name].probe()
     return _measured[name]
@@ -64,7 +71,7 @@ def test_adam_defaults_and_constants():
 
 
 def test_cross_entropy_clips_probabilities_unless_it_finds_the_logits():
-    values = {name: float(np.asarray(value).ravel()[0]) for name, value in divergences._cross_entropies().items()}
+    values = {name: float(np.asarray(value).ravel()[0]) for name, value in divergences.cross_entropies().items()}
     # From logits [100, 0, 0] with label 1: logsumexp - 0 = 100 + log(1 + 2e-100) = 100 in float32.
     for name in ("keras_softmax_output", "graph_tf_softmax", "keras_from_logits", "tf_with_logits"):
         assert values[name] == 100.0, name
@@ -75,8 +82,8 @@ def test_cross_entropy_clips_probabilities_unless_it_finds_the_logits():
 def test_a_raw_squared_error_broadcasts_and_keras_mse_squeezes():
     # y = [1, 2, 3, 4], p = y + 0.5 as a column. Keras: mean(0.5^2) = 0.25. Broadcast (4, 4):
     # p_i - y_j = (i - j) + 0.5; over the 16 pairs the squares sum to 44, so 44 / 16 = 2.75.
-    assert divergences._squared_errors(np.array([1, 2, 3, 4], np.float32)) == (2.75, 0.25)
-    assert divergences._squared_errors(np.array([[1], [2], [3], [4]], np.float32)) == (0.25, 0.25)
+    assert divergences.squared_errors(np.array([1, 2, 3, 4], np.float32)) == (2.75, 0.25)
+    assert divergences.squared_errors(np.array([[1], [2], [3], [4]], np.float32)) == (0.25, 0.25)
 
 
 def test_default_initializers_differ_and_explicit_values_do_not():
@@ -172,6 +179,25 @@ def test_the_alignment_check_catches_a_file_without_the_setting(name):
     assert entry.alignment_problems(Path("sample.py"), source)
 
 
+# Idiomatic sources that carry the setting: the alignment check must accept them.
+ALIGNED = [
+    ("default_initializers", "model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])\n"
+                             "model.set_weights([spec.initial_weights['W'], spec.initial_weights['b']])\n"),
+    ("default_initializers", "self.hidden_layer = keras.layers.Dense(2, activation='sigmoid')\n"
+                             "model = XorModel()\nmodel.build((None, 2))\n"
+                             "model.hidden_layer.kernel.assign(spec.W1)\n"),
+    ("default_initializers", "W = tf.Variable(spec.initial_weights['W'])\n"),
+    ("default_initializers", "W = v1.get_variable('W', initializer=spec.initial_weights['W'])\n"),
+]
+
+
+@pytest.mark.parametrize("name, source", ALIGNED)
+def test_the_alignment_check_accepts_the_idiomatic_forms(name, source):
+    entry = ENTRIES[name]
+    assert re.search(entry.applies_to, source, re.MULTILINE), "the sample must be one the difference reaches"
+    assert entry.alignment_problems(Path("sample.py"), source) == []
+
+
 def test_a_setting_named_only_in_a_comment_does_not_count(tmp_path):
     path = tmp_path / "keras_sequential.py"
     path.write_text('"""Title: uses jit_compile=False"""\n# jit_compile=False: XLA off\n'
@@ -194,7 +220,7 @@ def test_the_alignment_check_catches_targets_that_would_broadcast(monkeypatch):
 @pytest.mark.parametrize("name", ["onednn_fusion", "blas_threads"])
 def test_the_alignment_check_catches_a_package_that_no_longer_sets_the_variable(name, monkeypatch, tmp_path):
     (tmp_path / "__init__.py").write_text('import os\nos.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")\n')
-    monkeypatch.setattr(divergences, "IMPLEMENTATIONS", tmp_path)
+    monkeypatch.setattr(divergences.programs, "IMPLEMENTATIONS", tmp_path)
     assert ENTRIES[name].alignment_problems(Path("sample.py"), "import tensorflow as tf\n")
 
 
@@ -225,3 +251,65 @@ def test_the_readme_section_is_the_rendered_catalog():
     assert completed.stdout.strip() == divergences.render_markdown()
     assert divergences.render_markdown() in README.read_text(), \
         "README's 'Known differences between the APIs' is stale: paste `tf-rosetta divergences --markdown`"
+
+
+def test_each_entry_is_one_module_named_after_it_and_listed_in_order():
+    assert divergences.entry_modules() == sorted(divergences.ORDER), \
+        "every module of comparisons/divergences/entries/ (not starting with _) is listed in catalog.ORDER"
+    assert len(set(divergences.ORDER)) == len(divergences.ORDER)
+    for name in divergences.ORDER:
+        assert divergences.entry_module(name).ENTRY is ENTRIES[name]
+
+
+def test_every_divergence_comment_in_the_programs_names_an_entry():
+    """`# tf-rosetta divergences ENTRY` in implementations/**/*.py: a misspelt entry fails here."""
+    assert divergences.reference_problems() == []
+
+
+def test_a_misspelt_divergence_comment_is_caught(tmp_path):
+    path = tmp_path / "program.py"
+    path.write_text('"""Docstrings do not count: tf-rosetta divergences not_an_entry."""\n'
+                    "import keras  # tf-rosetta divergences keras_jit_compile: XLA off\n"
+                    "# tf-rosetta divergences --measure adam_epsilon adam_one_minus_beta\n"
+                    'text = "strings do not count: tf-rosetta divergences neither"\n'
+                    "# tf-rosetta divergences adam_epsilom\n"
+                    "# see `tf-rosetta divergences`\n")
+    assert divergences.references(path) == [(2, ["keras_jit_compile"]), (3, ["adam_epsilon", "adam_one_minus_beta"]),
+                                            (5, ["adam_epsilom"]), (6, [])]
+    problems = divergences.reference_problems([path])
+    assert len(problems) == 2
+    assert "program.py:5: names 'adam_epsilom', not an entry" in problems[0]
+    assert "program.py:6: `tf-rosetta divergences` names no entry" in problems[1]
+
+
+def test_platform_facts_skip_with_the_reason_where_the_platform_differs(monkeypatch):
+    """The hooks themselves, on a pretended platform (the probes skip where a hook gives a reason)."""
+    from comparisons.divergences import machine
+    from comparisons.divergences.entries import onednn_fusion
+
+    blas, onednn, jit = ENTRIES["blas_threads"], ENTRIES["onednn_fusion"], ENTRIES["keras_jit_compile"]
+    assert all(entry.platform_problem() == "" for name, entry in ENTRIES.items()
+               if name not in ("blas_threads", "onednn_fusion", "keras_jit_compile"))
+    monkeypatch.setattr(machine, "numpy_blas", lambda: "accelerate")
+    assert "not OpenBLAS" in blas.platform_problem()
+    monkeypatch.setattr(machine, "numpy_blas", lambda: "scipy-openblas")
+    monkeypatch.setattr(machine, "usable_cores", lambda: 1)
+    assert "one core" in blas.platform_problem()
+    monkeypatch.setattr(machine, "architecture", lambda: "aarch64")
+    assert "aarch64" in onednn.platform_problem()
+    monkeypatch.setattr(machine, "architecture", lambda: "x86_64")
+    monkeypatch.setattr(machine, "vector_width", lambda: "AVX2")
+    assert "AVX2" in onednn.platform_problem() and "AVX2" in jit.platform_problem()
+    monkeypatch.setattr(machine, "vector_width", lambda: divergences.record.RECORDED_VECTOR_WIDTH)
+    assert jit.platform_problem() == ""
+    monkeypatch.setattr(onednn_fusion, "eager_versus_graph_by_setting", lambda: {"1": (False, 0.0), "0": (False, 0.0)})
+    assert "no oneDNN" in onednn.platform_problem()
+
+
+def test_measure_says_why_an_entry_is_not_measured_here(capsys, monkeypatch):
+    from comparisons import cli
+    from comparisons.divergences import machine
+
+    monkeypatch.setattr(machine, "numpy_blas", lambda: "accelerate")
+    assert cli.main(["divergences", "--measure", "blas_threads"]) == 0
+    assert "measured now:  not on this machine: NumPy's BLAS here is accelerate, not OpenBLAS" in capsys.readouterr().out

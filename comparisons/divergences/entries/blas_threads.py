@@ -1,0 +1,78 @@
+"""blas_threads: the number of OpenBLAS threads changes NumPy's sums.
+
+OpenBLAS, the BLAS in NumPy's wheels, splits a matrix product across its threads (one per
+core by default), and the split changes the order of the sums: the NumPy oracle's numbers
+would depend on the machine's core count. The probe computes the products of
+logistic_mnist's oracle with 1 thread, 2 threads, and 1 thread again. OpenBLAS reads
+`OPENBLAS_NUM_THREADS` once, when NumPy is imported, so each runs in a process of its own;
+`implementations/__init__.py` sets one thread before anything imports NumPy.
+
+A fact of the platform: it needs NumPy built on OpenBLAS, and two cores (OpenBLAS uses no
+more threads than there are cores).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from .. import machine
+from ..programs import set_by_the_package
+from ..record import Divergence, Measured, max_difference
+
+
+def blas_products() -> list:
+    """x @ w and x.T @ d in float32 NumPy, the products of logistic_mnist's oracle (256 x 784 x 10)."""
+    generator = np.random.RandomState(0)
+    x = generator.rand(256, 784).astype(np.float32)
+    w = generator.randn(784, 10).astype(np.float32)
+    d = generator.randn(256, 10).astype(np.float32)
+    return np.concatenate([(x @ w).ravel(), (x.T @ d).ravel()]).tolist()
+
+
+def probe_blas_threads() -> Measured:
+    # OpenBLAS reads its thread count once, when NumPy is imported: one process per setting.
+    source = f"import json; from {__name__} import blas_products; print(json.dumps(blas_products()))"
+    processes = {name: subprocess.Popen([sys.executable, "-c", source], text=True, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env={**os.environ, "OPENBLAS_NUM_THREADS": threads})
+                 for name, threads in [("one", "1"), ("two", "2"), ("one again", "1")]}
+    found = {}
+    for name, process in processes.items():
+        out, err = process.communicate(timeout=300)
+        if process.returncode != 0:
+            raise RuntimeError(f"the {name} BLAS thread process failed: {err.strip()[-500:]}")
+        found[name] = np.array(json.loads(out.strip().splitlines()[-1]), np.float32)
+    return Measured(default=max_difference(found["one"], found["two"]),
+                    aligned=max_difference(found["one"], found["one again"]),
+                    details=f"{int(np.sum(found['one'] != found['two']))} of {found['one'].size} products differ")
+
+
+def platform_problem() -> str:
+    blas = machine.numpy_blas()
+    if "openblas" not in blas.lower():
+        return f"NumPy's BLAS here is {blas or 'not named by numpy.show_config'}, not OpenBLAS"
+    if machine.usable_cores() < 2:
+        return "one core: OpenBLAS runs one thread whatever OPENBLAS_NUM_THREADS says"
+    return ""
+
+
+ENTRY = Divergence(
+    name="blas_threads",
+    title="NumPy's BLAS: the thread count changes the sums",
+    differs="OpenBLAS (in NumPy's wheels) splits a matrix product across its threads, one per core by "
+            "default, and the split changes the order of the sums: the NumPy oracle's numbers depend on the "
+            "machine's core count. The setting `OPENBLAS_NUM_THREADS` is read once, when NumPy is imported.",
+    quantity="max |Δ|, x (256, 784) @ w (784, 10) and x.T @ d in float32: 2 BLAS threads vs 1",
+    setting="`OPENBLAS_NUM_THREADS=1`",
+    aligned_by="`OPENBLAS_NUM_THREADS=1` before NumPy is imported (`implementations/__init__.py` sets it "
+               "with setdefault)",
+    recorded=Measured(default=2.0980835e-05, aligned=0.0, details="2017 of 10400 products differ"),
+    default_at_least=1e-9, aligned_at_most=0.0,
+    why="one thread sums in one fixed order: bitwise equal from run to run",
+    probe=probe_blas_threads,
+    applies_to=r" @ |np\.(dot|matmul)\(",  # NumPy matrix products: the oracles
+    alignment_problems=set_by_the_package("OPENBLAS_NUM_THREADS", "1"),
+    platform_problem=platform_problem,
+)

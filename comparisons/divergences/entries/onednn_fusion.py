@@ -1,0 +1,127 @@
+"""onednn_fusion: TensorFlow's oneDNN build rounds graph code unlike eager code.
+
+On x86-64, TensorFlow's oneDNN ops fuse a matmul with its bias and activation, in graphs
+only: `tf.function`, TF1 sessions and Keras `fit` then round unlike eager code. The probe
+trains the same small net eagerly and as a `tf.function`, with fusion on and off.
+TensorFlow reads `TF_ENABLE_ONEDNN_OPTS` once, at import, so each setting runs in a
+process of its own; `implementations/__init__.py` turns fusion off before anything
+imports TensorFlow.
+
+A fact of the platform: measured on TensorFlow's x86-64 builds, where oneDNN is on unless
+told otherwise (the check confirms that TF_ENABLE_ONEDNN_OPTS=1 turns it on), and the
+kernels oneDNN picks, so the size of the difference, depend on the CPU's vector width.
+"""
+
+import functools
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from .. import machine
+from ..programs import set_by_the_package
+from ..record import Divergence, Measured, max_difference
+
+
+def eager_versus_graph() -> float:
+    """max |Δ| of losses and weights: a 2-2-1 sigmoid net on XOR, eager steps vs tf.function."""
+    import tensorflow as tf
+
+    generator = np.random.RandomState(0)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    y = np.array([[0], [1], [1], [0]], np.float32)
+    initial = [generator.uniform(-1, 1, (2, 2)).astype(np.float32), np.zeros(2, np.float32),
+               generator.uniform(-1, 1, (2, 1)).astype(np.float32), np.zeros(1, np.float32)]
+
+    def train(compiled):
+        variables = [tf.Variable(value) for value in initial]
+
+        def step():
+            with tf.GradientTape() as tape:
+                hidden = tf.sigmoid(tf.matmul(x, variables[0]) + variables[1])
+                output = tf.sigmoid(tf.matmul(hidden, variables[2]) + variables[3])
+                loss = tf.reduce_mean(tf.square(output - y))
+            for variable, gradient in zip(variables, tape.gradient(loss, variables)):
+                variable.assign_sub(0.1 * gradient)
+            return loss
+
+        step = tf.function(step) if compiled else step
+        losses = [step().numpy() for _ in range(500)]
+        return np.concatenate([losses, *[variable.numpy().ravel() for variable in variables]])
+
+    return max_difference(train(False), train(True))
+
+
+def onednn_is_on() -> bool | None:
+    """Whether this process's TensorFlow runs oneDNN ops (None if this TensorFlow does not say)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def _in_a_process(onednn: str) -> subprocess.Popen:
+    # TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, at import: one process per setting.
+    environment = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    source = (f"import json, os; from {__name__} import eager_versus_graph, onednn_is_on; "
+              "difference = eager_versus_graph(); "
+              "print(json.dumps([os.environ['TF_ENABLE_ONEDNN_OPTS'], onednn_is_on(), difference]))")
+    return subprocess.Popen([sys.executable, "-c", source], env=environment, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@functools.cache
+def eager_versus_graph_by_setting() -> dict:
+    """{TF_ENABLE_ONEDNN_OPTS: (oneDNN on in that process, eager vs graph)}, for "1" and "0".
+
+    Run once per process: the platform check reads whether oneDNN came on, the probe the differences.
+    """
+    processes = {onednn: _in_a_process(onednn) for onednn in ("1", "0")}
+    found = {}
+    for onednn, process in processes.items():
+        out, err = process.communicate(timeout=300)
+        if process.returncode != 0:
+            raise RuntimeError(f"the TF_ENABLE_ONEDNN_OPTS={onednn} process failed: {err.strip()[-500:]}")
+        setting, on, difference = json.loads(out.strip().splitlines()[-1])
+        assert setting == onednn, f"the child saw TF_ENABLE_ONEDNN_OPTS={setting}"
+        found[onednn] = (on, difference)
+    return found
+
+
+def probe_onednn() -> Measured:
+    found = eager_versus_graph_by_setting()
+    return Measured(default=found["1"][1], aligned=found["0"][1])
+
+
+def platform_problem() -> str:
+    if machine.architecture() != "x86_64":
+        return f"oneDNN fusion is measured on TensorFlow's x86-64 builds; this CPU is {machine.architecture()}"
+    if machine.other_vector_width():
+        return machine.other_vector_width()
+    if eager_versus_graph_by_setting()["1"][0] is False:
+        return "this TensorFlow build has no oneDNN: TF_ENABLE_ONEDNN_OPTS=1 leaves its ops off"
+    return ""
+
+
+ENTRY = Divergence(
+    name="onednn_fusion",
+    title="oneDNN fusion: graph code rounds unlike eager code",
+    differs="TensorFlow's oneDNN build fuses ops (matmul + bias + activation) in graphs only, so "
+            "`tf.function`, TF1 and Keras `fit` round unlike eager code; its kernels move eager results "
+            "too (logistic_mnist's eager weights by up to 1.5e-7). The setting `TF_ENABLE_ONEDNN_OPTS` "
+            "is read once, when TensorFlow is imported.",
+    quantity="max |Δ| of losses and weights, eager vs tf.function, 2-2-1 sigmoid net on XOR, 500 SGD steps",
+    setting="`TF_ENABLE_ONEDNN_OPTS=0`",
+    aligned_by="`TF_ENABLE_ONEDNN_OPTS=0` before TensorFlow is imported (`implementations/__init__.py` "
+               "sets it with setdefault)",
+    recorded=Measured(default=9.3132257e-08, aligned=0.0),
+    default_at_least=1e-9, aligned_at_most=0.0,
+    why="with fusion off eager and graph run the same kernels: bitwise equal",
+    probe=probe_onednn,
+    applies_to=r"^import tensorflow",
+    alignment_problems=set_by_the_package("TF_ENABLE_ONEDNN_OPTS", "0"),
+    platform_problem=platform_problem,
+)

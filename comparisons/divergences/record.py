@@ -1,0 +1,69 @@
+"""What an entry is: the Divergence record, one Measured result, and where the recorded numbers come from."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+# Where and when the recorded numbers were measured (each probe, once, by --measure).
+MEASURED_ON = ("2026-11-25, x86-64 AMD EPYC (AVX-512), Linux, TensorFlow 2.21.0 (tensorflow-cpu), "
+               "Keras 3.15.1, NumPy 2.4.6")
+# The same machine, as the platform checks compare it (see machine.py).
+RECORDED_ARCHITECTURE = "x86_64"
+RECORDED_VECTOR_WIDTH = "AVX-512"
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measurement: the difference with each API's defaults, and once aligned."""
+
+    default: float
+    aligned: float
+    details: str = ""  # what else the probe saw (values, costs)
+
+
+def no_platform_problem() -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class Divergence:
+    name: str  # also the name of the entry's module in entries/
+    title: str
+    differs: str  # what differs, and why
+    quantity: str  # what the two measured numbers are
+    setting: str  # the aligning setting, in a few words
+    aligned_by: str  # the aligning setting, in full
+    recorded: Measured  # measured on MEASURED_ON (or as its details say)
+    # The probe's verdict: the default difference is at least default_at_least and the
+    # aligned one at most aligned_at_most (each with the reason in why).
+    default_at_least: float
+    aligned_at_most: float
+    why: str
+    probe: Callable[[], Measured]
+    applies_to: str  # regex: the program files in which the difference would show
+    # One dependent file's problems: empty when it carries the aligning setting.
+    alignment_problems: Callable[[Path, str], list[str]]
+    not_measured: str = ""  # what this machine cannot measure
+    unit: str = ""  # of the measured numbers, where not a plain difference
+    # Why this machine cannot show the difference as recorded ("" when it can): for a probe
+    # that measures a fact of the platform (a oneDNN build, OpenBLAS's threads, the vector
+    # width). The tests skip the probe with this reason; --measure says so instead of measuring.
+    platform_problem: Callable[[], str] = no_platform_problem
+
+    def problems(self, measured: Measured) -> list[str]:
+        """Why a fresh measurement does not show the difference and its alignment."""
+        found = []
+        if not measured.default >= self.default_at_least:
+            found.append(f"{self.name}: the default difference {measured.default:.3g} is below "
+                         f"{self.default_at_least:g}: has it vanished?")
+        if not measured.aligned <= self.aligned_at_most:
+            found.append(f"{self.name}: once aligned the difference {measured.aligned:.3g} is above "
+                         f"{self.aligned_at_most:g}: the alignment no longer works")
+        return found
+
+
+def max_difference(a, b) -> float:
+    """max |a - b|, in float64."""
+    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
