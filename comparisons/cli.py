@@ -10,7 +10,7 @@ import time
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 from comparisons.errors import (EXIT_DATA, EXIT_DISAGREE, EXIT_NON_FINITE, EXIT_USAGE,  # noqa: F401  (re-exported)
                                 UsageError, add_jobs_option)
-from implementations import registry
+from implementations import registry, runtimes
 from implementations.contract import DataError
 
 # Modules that add a subcommand: each has register(commands), commands being the
@@ -76,12 +76,14 @@ class _Progress:
     terminal, so that a log holds only the tables."""
 
     def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
+        self.total, self.done, self.stream, self.startups = total, 0, stream, []
         self.live = stream.isatty()
         self.start = time.perf_counter()
 
     def program_done(self, task, run) -> None:
         self.done += 1
+        if run.startup_seconds is not None:
+            self.startups.append(run.startup_seconds)
         if self.live:
             self.stream.write(f"\r\033[K[{self.done}/{self.total}] {time.perf_counter() - self.start:5.1f} s  "
                               f"{task} {run.program} ({run.seconds:.1f} s)")
@@ -93,18 +95,31 @@ class _Progress:
             self.stream.flush()
 
 
+def _runtimes(name: str) -> list[str]:
+    """The runtimes --runtime names ("all": every one), each checked to be installed."""
+    names = list(runtimes.RUNTIMES) if name == "all" else [name]
+    return [runtimes.check(runtime) for runtime in names]
+
+
 def command_run(args) -> int:
     from comparisons import harness
 
     task = registry.check_task(args.task)
+    (runtime,) = _runtimes(args.runtime) if args.runtime != "all" else (None,)
+    if runtime is None:
+        raise UsageError("run takes one runtime, not all")
     programs = [registry.check_program(args.style, task)] if args.style else list(registry.programs_of(task))
     _check_mnist_applies(args, [task])
     spec = _spec(task, args)
     runs = []
     for program in programs:
-        print(f"== {task} / {program}", flush=True)
+        print(f"== {task} / {program}" + ("" if runtime == runtimes.DEFAULT else f" [runtime {runtime}]"), flush=True)
+        reason = runtimes.not_applicable(runtime, program)
+        if reason:
+            print(f"not applicable under runtime {runtime}: {reason}")
+            continue
         # A program that fails (or whose loss blows up) is one line; the others still run.
-        runs.append(harness.run_program(task, program, spec))
+        runs.append(harness.run_in_runtime(task, program, spec, runtime))
         print(runs[-1].printed, end="")
         if runs[-1].error:
             print(f"tf-rosetta: {runs[-1].error}", file=sys.stderr, flush=True)
@@ -119,19 +134,28 @@ def command_compare(args) -> int:
     from comparisons import harness
 
     tasks = _tasks(args.tasks)
+    chosen = _runtimes(args.runtime)
     _check_mnist_applies(args, tasks)
     specs = [_spec(task, args) for task in tasks]
-    print(harness.settings_line(), flush=True)
     exit_code = 0
-    progress = _Progress(harness.count_programs(specs))
-    # Each task's table as soon as its programs are done.
-    for comparison in harness.iter_comparisons(specs, jobs=args.jobs, on_program=progress.program_done):
+    for runtime in chosen:
+        print(harness.settings_line(runtime), flush=True)
+        progress = _Progress(harness.count_programs(specs, runtime=runtime))
+        # Each task's table as soon as its programs are done.
+        for comparison in harness.iter_comparisons(specs, jobs=args.jobs, on_program=progress.program_done,
+                                                   runtime=runtime):
+            progress.clear()
+            print()
+            print(harness.format_table(comparison, verbose=args.verbose), flush=True)
+            if not comparison.ok:
+                exit_code = max(exit_code, _exit_code_of(comparison.runs.values()) or EXIT_DISAGREE)
         progress.clear()
-        print()
-        print(harness.format_table(comparison, verbose=args.verbose), flush=True)
-        if not comparison.ok:
-            exit_code = max(exit_code, _exit_code_of(comparison.runs.values()) or EXIT_DISAGREE)
-    progress.clear()
+        print(f"\ntime: each program's own training and evaluation; the start-up of its process "
+              f"(imports, the runtime's first use) is apart: "
+              f"{', '.join(f'{seconds:.1f} s' for seconds in progress.startups) or 'none'}; "
+              f"{time.perf_counter() - progress.start:.1f} s in all", flush=True)
+        if len(chosen) > 1:
+            print()
     return exit_code
 
 
@@ -150,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="every problem of a failing program and the pairwise differences, not one line each")
     compare.set_defaults(handler=command_compare)
     for command in (run, compare):
+        command.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
+                             help=f"how the programs get Keras: {', '.join(runtimes.RUNTIMES)}, or all "
+                                  f"(default {runtimes.DEFAULT}; see README, Runtimes)")
         command.add_argument("--learning-rate", type=_learning_rate, metavar="RATE",
                              help="override the spec's learning rate (exit 4 if a loss becomes non-finite)")
         command.add_argument("--mnist", metavar="PATH",
@@ -163,7 +190,7 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return args.handler(args)
-    except (UsageError, registry.UnknownName) as error:
+    except (UsageError, registry.UnknownName, runtimes.RuntimeUnavailable) as error:
         print(f"tf-rosetta: {error}", file=sys.stderr)
         return EXIT_USAGE
     except DataError as error:

@@ -13,13 +13,15 @@ import itertools
 import logging
 import multiprocessing
 import os
+import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 import implementations
-from implementations import registry
+from implementations import registry, runtimes
 from implementations.contract import EXACT_METRICS, TaskSpec, Tolerance, TrainingResult
 
 QUANTITIES = ("losses", "weights", "predictions", "metrics")
@@ -51,6 +53,11 @@ class StyleRun:
     quality_problems: list[str] = field(default_factory=list)
     versus_oracle: Difference | None = None
     printed: str = ""  # what the program printed (a Keras summary, say) while it trained
+    # Set on the first run in a process: that process's start-up (imports and the runtime's
+    # first use), which the program's own `seconds` leaves out.
+    startup_seconds: float | None = None
+    not_applicable: str | None = None  # why the program cannot run under this runtime
+    warnings: list[str] = field(default_factory=list)  # what the program warned, one line each
 
     @property
     def failure(self) -> str | None:
@@ -67,6 +74,8 @@ class StyleRun:
 
     @property
     def verdict(self) -> str:
+        if self.not_applicable:
+            return "not applicable"
         if self.error:
             return "FAILED"
         if self.versus_oracle is None:
@@ -85,6 +94,7 @@ class TaskComparison:
     spec: TaskSpec
     runs: dict[str, StyleRun]
     pairs: dict[tuple[str, str], Difference]
+    runtime: str = runtimes.DEFAULT
 
     @property
     def ok(self) -> bool:
@@ -152,20 +162,56 @@ def _first_non_finite_step(result: TrainingResult) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
+_startup = {"seconds": None, "reported": False}
+
+
+def start_process(runtime: str = runtimes.DEFAULT) -> None:
+    """Enter the runtime and pay its first-use costs (imports, the first eager op, graph
+    and session), so that none lands on the time of whichever program comes first."""
+    if _startup["seconds"] is not None:
+        return
+    start = time.perf_counter()
+    runtimes.activate(runtime)
+    import keras
+    import tensorflow as tf
+
+    tf.constant([1.0]) + 1.0
+    tf.function(lambda x: x * 2.0)(tf.constant([1.0]))
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None])
+        doubled = x * 2.0
+    with tf.compat.v1.Session(graph=graph) as session:
+        session.run(doubled, {x: [1.0]})
+    keras.ops.convert_to_tensor([1.0])
+    _startup["seconds"] = time.perf_counter() - start
+
+
 def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleRun:
     """Train one program; a failure becomes one line in the run, never an exception."""
+    run = _run_program(task, program, spec)
+    if _startup["seconds"] is not None and not _startup["reported"]:
+        run.startup_seconds, _startup["reported"] = _startup["seconds"], True
+    return run
+
+
+def _run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleRun:
     spec = spec or registry.load_spec(task)
     printed = io.StringIO()
     start = time.perf_counter()
     try:
         # A loss that blows up is reported below in one line, not as NumPy's overflow warnings.
         # What the program prints (Keras's summary) is kept with its run, not mixed into ours.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), contextlib.redirect_stdout(printed):
+        # Its warnings too (Keras warns that fit's default shuffle=True does not apply to a Dataset).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), contextlib.redirect_stdout(printed), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
             result = registry.load(task, program).train(spec)
     except Exception as error:  # noqa: BLE001  (one style failing must not hide the others)
         return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}",
-                        printed=printed.getvalue())
-    run = StyleRun(program, time.perf_counter() - start, result=result, printed=printed.getvalue())
+                        printed=printed.getvalue(), warnings=_warning_lines(caught))
+    run = StyleRun(program, time.perf_counter() - start, result=result, printed=printed.getvalue(),
+                   warnings=_warning_lines(caught))
     try:
         run.non_finite_step = _first_non_finite_step(result)
         if run.non_finite_step is not None:
@@ -179,6 +225,16 @@ def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleR
     except Exception as error:  # noqa: BLE001  (a malformed result is that style's failure)
         run.error = f"{task} {program}: its result does not fit the task's layout: {_one_line(error)}"
     return run
+
+
+def run_in_runtime(task: str, program: str, spec: TaskSpec, runtime: str = runtimes.DEFAULT) -> StyleRun:
+    """run_program under the runtime: here if this process is in it (or can still enter
+    it), else in a worker process of that runtime."""
+    return next(_run_all([(task, program, spec)], 1, runtime))[1]
+
+
+def _warning_lines(caught) -> list[str]:
+    return list(dict.fromkeys(f"{w.category.__name__}: {str(w.message).strip().splitlines()[0]}" for w in caught))
 
 
 def _one_line(error: Exception) -> str:
@@ -195,35 +251,39 @@ def _run_order(work: list[tuple[str, str, TaskSpec]]) -> list[int]:
     return sorted(range(len(work)), key=cost, reverse=True)
 
 
-def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int):
+def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = runtimes.DEFAULT):
     """(index, StyleRun) for each (task, program, spec) of work, as each finishes; in `jobs`
-    worker processes if above 1.
+    worker processes if above 1 or if the runtime is not this process's.
 
-    Each worker imports TensorFlow once and trains whole programs, so a program's numbers
-    do not depend on where it ran (the determinism test checks this across processes)."""
-    if jobs <= 1 or len(work) <= 1:
+    Each worker takes its runtime, imports TensorFlow once and trains whole programs, so a
+    program's numbers do not depend on where it ran (the standalone runs check this)."""
+    in_this_process = (jobs <= 1 or len(work) <= 1) and (
+        runtime == runtimes.current() or not any(name in sys.modules for name in ("tensorflow", "keras")))
+    if in_this_process:
+        start_process(runtime)
         for index, item in enumerate(work):
             yield index, run_program(*item)
         return
     # spawn, not fork: a forked TensorFlow runtime is not safe to use.
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(work)), mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max(1, min(jobs, len(work))), mp_context=context,
+                                                initializer=start_process, initargs=(runtime,)) as pool:
         futures = {pool.submit(run_program, *work[index]): index for index in _run_order(work)}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
 
-def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun]) -> TaskComparison:
+def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str) -> TaskComparison:
     oracle = runs[registry.ORACLE].result
+    finished = [p for p in runs if p != registry.ORACLE and runs[p].error is None and not runs[p].not_applicable]
     if oracle is not None:
-        for program, run in runs.items():
-            if program != registry.ORACLE and run.error is None:
-                run.versus_oracle = difference(run.result, oracle, spec.tolerance_for(program))
+        for program in finished:
+            runs[program].versus_oracle = difference(runs[program].result, oracle, spec.tolerance_for(program, runtime))
     pairs = {}
-    finished = [p for p in runs if p != registry.ORACLE and runs[p].error is None]
     for a, b in itertools.combinations(finished, 2):
-        pairs[a, b] = difference(runs[a].result, runs[b].result, spec.tolerance_for(a) + spec.tolerance_for(b))
-    return TaskComparison(spec, runs, pairs)
+        pairs[a, b] = difference(runs[a].result, runs[b].result,
+                                 spec.tolerance_for(a, runtime) + spec.tolerance_for(b, runtime))
+    return TaskComparison(spec, runs, pairs, runtime)
 
 
 def _programs(task: str, programs) -> list[str]:
@@ -231,37 +291,50 @@ def _programs(task: str, programs) -> list[str]:
     return [registry.ORACLE] + [p for p in registry.styles_of(task) if programs is None or p in programs]
 
 
-def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_program=None):
+def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_program=None,
+                     runtime: str = runtimes.DEFAULT):
     """Each task's comparison as soon as all its programs have trained (in the order they
     finish): the oracle and the given styles (default: the task's all), each style compared
-    with the oracle and with each other. on_program(task, StyleRun) is called as each
-    program finishes."""
+    with the oracle and with each other, under the runtime. on_program(task, StyleRun) is
+    called as each program finishes. A program the runtime cannot run is "not applicable"."""
     wanted = [_programs(spec.task, programs) for spec in specs]
-    work = [(spec.task, program, spec) for spec, names in zip(specs, wanted) for program in names]
-    task_of = [index for index, names in enumerate(wanted) for _ in names]
     runs = [dict() for _ in specs]
-    for index, run in _run_all(work, jobs):
+    work, task_of = [], []
+    for task_index, (spec, names) in enumerate(zip(specs, wanted)):
+        for program in names:
+            reason = runtimes.not_applicable(runtime, program)
+            if reason:
+                runs[task_index][program] = StyleRun(program, 0.0, not_applicable=reason)
+            else:
+                work.append((spec.task, program, spec))
+                task_of.append(task_index)
+    for index, run in _run_all(work, jobs, runtime):
         task_index = task_of[index]
         runs[task_index][run.program] = run
         if on_program is not None:
             on_program(work[index][0], run)
         if len(runs[task_index]) == len(wanted[task_index]):
-            yield _compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]})
+            yield _compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]}, runtime)
 
 
-def count_programs(specs: list[TaskSpec], programs=None) -> int:
-    return sum(len(_programs(spec.task, programs)) for spec in specs)
+def count_programs(specs: list[TaskSpec], programs=None, runtime: str = runtimes.DEFAULT) -> int:
+    """How many programs iter_comparisons will train."""
+    return sum(1 for spec in specs for program in _programs(spec.task, programs)
+               if not runtimes.not_applicable(runtime, program))
 
 
-def compare_tasks(specs: list[TaskSpec], programs=None, jobs: int = 1) -> list[TaskComparison]:
+def compare_tasks(specs: list[TaskSpec], programs=None, jobs: int = 1,
+                  runtime: str = runtimes.DEFAULT) -> list[TaskComparison]:
     """iter_comparisons, all of them, in the order of specs."""
-    found = {comparison.spec.task: comparison for comparison in iter_comparisons(specs, programs, jobs)}
+    found = {comparison.spec.task: comparison
+             for comparison in iter_comparisons(specs, programs, jobs, runtime=runtime)}
     return [found[spec.task] for spec in specs]
 
 
-def compare_task(task: str, programs=None, spec: TaskSpec | None = None, jobs: int = 1) -> TaskComparison:
+def compare_task(task: str, programs=None, spec: TaskSpec | None = None, jobs: int = 1,
+                 runtime: str = runtimes.DEFAULT) -> TaskComparison:
     """compare_tasks for one task (its default spec unless one is given)."""
-    return compare_tasks([spec or registry.load_spec(task)], programs, jobs)[0]
+    return compare_tasks([spec or registry.load_spec(task)], programs, jobs, runtime)[0]
 
 
 def run_comparisons(tasks, jobs: int = 1):
@@ -270,13 +343,26 @@ def run_comparisons(tasks, jobs: int = 1):
     yield from zip(tasks, compare_tasks([registry.load_spec(task) for task in tasks], jobs=jobs))
 
 
-def settings_line() -> str:
-    """The process-wide settings that decide whether styles round alike."""
-    import keras
-    import tensorflow as tf
+RUNTIME_DESCRIPTION = {"tensorflow": "Keras 3 on TensorFlow", "tf_keras": "Keras 2 (tf_keras)",
+                       "jax": "Keras 3 on JAX"}
 
+
+def settings_line(runtime: str = runtimes.DEFAULT) -> str:
+    """The process-wide settings that decide whether styles round alike, and the runtime."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(distribution):
+        try:
+            return version(distribution)
+        except PackageNotFoundError:
+            return "not installed"
+
+    tensorflow = installed("tensorflow-cpu") if installed("tensorflow") == "not installed" else installed("tensorflow")
+    keras = {"tf_keras": installed("tf-keras"), "jax": installed("keras")}.get(runtime, installed("keras"))
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")
-    line = (f"TensorFlow {tf.__version__}, Keras {keras.__version__}, TF_ENABLE_ONEDNN_OPTS={onednn} "
+    line = (f"runtime {runtime}: {RUNTIME_DESCRIPTION[runtime]}"
+            + (f" {installed('jax')}" if runtime == "jax" else "")
+            + f"; TensorFlow {tensorflow}, Keras {keras}, TF_ENABLE_ONEDNN_OPTS={onednn} "
             f"({'oneDNN fusion off' if onednn == '0' else 'oneDNN fusion may be on'})")
     if implementations.TENSORFLOW_IMPORTED_FIRST:
         line += "; WARNING: TensorFlow was imported before tf-rosetta set this"
@@ -310,17 +396,26 @@ def known_causes() -> list[str]:
 def format_table(comparison: TaskComparison, verbose: bool = False) -> str:
     """The task's table: each program against the oracle, its own metrics and its time. Below it,
     one line per failing program (every problem and the pairwise differences when verbose)."""
-    spec = comparison.spec
-    lines = [f"{spec.task}: {spec.title}",
-             f"tolerance vs oracle: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g} ({spec.tolerance.reason})"]
-    for style, tolerance in spec.style_tolerances.items():
-        lines.append(f"  {style}: rtol {tolerance.rtol:g}, atol {tolerance.atol:g} ({tolerance.reason})")
+    spec, runtime = comparison.spec, comparison.runtime
+    lines = [f"{spec.task}: {spec.title}" + ("" if runtime == runtimes.DEFAULT else f" [runtime {runtime}]")]
+    if runtime in spec.runtime_tolerances:
+        tolerance = spec.runtime_tolerances[runtime]
+        lines.append(f"tolerance vs oracle under {runtime}: rtol {tolerance.rtol:g}, atol {tolerance.atol:g} "
+                     f"({tolerance.reason})")
+    else:
+        lines.append(f"tolerance vs oracle: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g} "
+                     f"({spec.tolerance.reason})")
+        for style, tolerance in spec.style_tolerances.items():
+            lines.append(f"  {style}: rtol {tolerance.rtol:g}, atol {tolerance.atol:g} ({tolerance.reason})")
     lines.append(f"metrics: each program's own, on {spec.metrics_on}; accuracy must be equal")
     header = (f"{'style':<18} {'max|Δloss|':>10} {'max|Δweight|':>12} {'max|Δpred|':>10} {'metrics':<22} "
               f"{'time':>7}  {'quality':<7}  verdict")
     lines += [header, "-" * len(header)]
     details = []
     for program, run in comparison.runs.items():
+        if run.not_applicable:
+            lines.append(f"{program:<18} not applicable: {run.not_applicable}")
+            continue
         d = run.versus_oracle
         cells = ["—", "—", "—"] if d is None else [_number(getattr(d, q)) for q in ("losses", "weights", "predictions")]
         quality = "—" if run.error else ("ok" if not run.quality_problems else "MISSED")

@@ -70,6 +70,10 @@ class TaskSpec:
     # quantities equal between the styles.
     bitwise_with_oracle: tuple[str, ...] = ()
     bitwise_between_styles: tuple[str, ...] = ()
+    # Under another runtime than Keras 3 on TensorFlow (implementations/runtimes.py), every
+    # style's tolerance against the oracle, measured there; absent: the runtime's results
+    # are held to the default tolerances.
+    runtime_tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
 
     @property
     def loss_count(self) -> int:
@@ -81,7 +85,9 @@ class TaskSpec:
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ValueError(f"{self.task}: learning_rate must be a positive number, got {self.learning_rate!r}")
 
-    def tolerance_for(self, style: str) -> Tolerance:
+    def tolerance_for(self, style: str, runtime: str = "tensorflow") -> Tolerance:
+        if runtime in self.runtime_tolerances:
+            return self.runtime_tolerances[runtime]
         return self.style_tolerances.get(style, self.tolerance)
 
     def quality_problems(self, result: TrainingResult) -> list[str]:
