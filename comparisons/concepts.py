@@ -75,6 +75,7 @@ class Concept:
     patterns: dict  # program -> regular expression; the match is what the map shows
     section: str | None = None  # only lines in these sections count ("A|B"; None: anywhere)
     first_only: tuple = ()  # programs where only the first hit counts
+    sections_of: tuple = ()  # (program, sections) pairs that replace `section` for that program
 
 
 TF2 = ("eager_tape", "tf_function")
@@ -101,7 +102,9 @@ CONCEPTS = (
                   numpy=r"^\s*def (?!train\b)\w+\(\w+"),
         section="Prepare the data|Build the model",
         # The model is the first function defined there; a loss or a step function may follow.
-        first_only=(*TF2, registry.ORACLE)),
+        first_only=(*TF2, registry.ORACLE),
+        # A subclassed model's class is defined at module level, after the imports.
+        sections_of=(("keras_subclassed", "Setup"),)),
     Concept(
         "Create the weights",
         "TF1: `v1.get_variable` then `v1.global_variables_initializer` run once · TF2: `tf.Variable` · "
@@ -179,7 +182,8 @@ def find(task: str, program: str, concept: Concept, sections: list[Section] | No
     if pattern is None:
         return []
     sections = sections if sections is not None else read_sections(task, program)
-    allowed = set(concept.section.split("|")) if concept.section else None
+    names = dict(concept.sections_of).get(program, concept.section)
+    allowed = set(names.split("|")) if names else None
     compiled = re.compile(pattern)
     hits = []
     for section in sections:

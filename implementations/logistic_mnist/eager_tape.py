@@ -1,9 +1,12 @@
 """
 Title: Logistic regression on MNIST, eager GradientTape
-Description: The seed's program: tf.data batches, tf.Variable W and b, a GradientTape step per batch.
+Description: The course's program: tf.data batches, tf.Variable W and b, a GradientTape step per batch.
 """
 
 # Setup
+# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
+# GradientTape records the ops it sees so that it can differentiate them afterwards.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,23 +16,28 @@ from implementations.logistic_mnist.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
+    # a batch), each batch gathered from the training tensors when the loop asks for it
+    # and the next one prepared meanwhile (prefetch).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    # The spec's batch order, gathered one batch at a time (all 1000 batches would be 800 MB).
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
     train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
     # Build the model
+    # W and b are tf.Variables; the model and the loss are plain Python functions of them.
+    # Keras's SGD optimizer applies the updates.
     W = tf.Variable(spec.initial_weights["W"], name="weight")
     b = tf.Variable(spec.initial_weights["b"], name="bias")
 
     def logistic_regression(x):
         # bias_add, as Keras Dense does: its gradient sums the batch in another order than + b.
-        return tf.nn.bias_add(tf.matmul(x, W), b)  # logits; the loss applies the softmax
+        return tf.nn.bias_add(tf.matmul(x, W), b)  # logits
 
     def cross_entropy(logits, true_y):
+        # tf-rosetta divergences cross_entropy_on_probabilities
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=true_y, logits=logits))
 
-    optimizer = tf.keras.optimizers.SGD(spec.learning_rate)
+    optimizer = keras.optimizers.SGD(spec.learning_rate)
 
     def run_optimization(x, y):
         with tf.GradientTape() as tape:
@@ -39,14 +47,24 @@ def train(spec=SPEC):
         return loss
 
     # Train
+    # Iterating over the Dataset yields one (images, labels) batch at a time; each runs
+    # one optimization step.
     losses = []
     for batch_x, batch_y in train_data:
         losses.append(run_optimization(batch_x, batch_y).numpy())
 
     # Evaluate
-    predictions = tf.nn.softmax(logistic_regression(spec.probe_inputs))
+    # The course's accuracy function with eager ops, on the test images: the share whose
+    # largest logit is at the label. Then the softmax probabilities.
+    def accuracy(logits, true_y):
+        correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
+        return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
+
+    test_logits = logistic_regression(spec.probe_inputs)
+    test_accuracy = accuracy(test_logits, spec.y_test)
+    predictions = tf.nn.softmax(test_logits)
     return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
-                          predictions=predictions.numpy())
+                          predictions=predictions.numpy(), metrics={"accuracy": float(test_accuracy)})
 
 
 if __name__ == "__main__":

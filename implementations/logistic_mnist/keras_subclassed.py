@@ -1,9 +1,12 @@
 """
 Title: Logistic regression on MNIST, Keras subclassed model
-Description: A keras.Model subclass owning one Dense(10) of logits, applied in call; fit on tf.data batches.
+Description: A keras.Model subclass owning one Dense of logits, applied in call; fit on tf.data batches.
 """
 
 # Setup
+# Keras holds the model, the loss, the optimizer and the training loop: compile says what
+# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
+# A subclassed model creates its layers in __init__ and writes its forward pass in call.
 import keras
 import numpy as np
 import tensorflow as tf
@@ -12,41 +15,55 @@ from implementations.contract import TrainingResult
 from implementations.logistic_mnist.spec import SPEC
 
 
+class LogisticRegression(keras.Model):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.dense = keras.layers.Dense(classes)
+
+    def call(self, x):
+        return self.dense(x)  # logits
+
+
 def train(spec=SPEC):
     # Prepare the data
+    # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
+    # a batch), each batch gathered from the training tensors when fit asks for it. The
+    # Dataset is not shuffled, so fit sees the batches in this order.
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    # The spec's batch order, gathered one batch at a time (all 1000 batches would be 800 MB).
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
     train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
 
     # Build the model
-    class LogisticRegression(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(10, kernel_initializer=keras.initializers.Constant(spec.initial_weights["W"]),
-                                            bias_initializer=keras.initializers.Constant(spec.initial_weights["b"]))
-
-        def call(self, x):
-            return self.dense(x)  # logits; the loss applies the softmax
-
-    model = LogisticRegression()
-    # from_logits=True: the softmax lives in the loss, as in the other styles.
-    # jit_compile=False: on a GPU Keras would compile with XLA, and round unlike the other styles.
+    # A subclassed model makes its weights when first called: calling it on a keras.Input
+    # of 784 features builds it. set_weights gives it the shared starting values; summary
+    # prints its layers. compile adds the accuracy to the metrics.
+    model = LogisticRegression(classes=10)
+    model(keras.Input(shape=(784,)))
+    model.set_weights([spec.initial_weights["W"], spec.initial_weights["b"]])
+    model.summary()
+    # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
+    # tf-rosetta divergences keras_jit_compile
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=False)
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                  jit_compile=False)
 
     # Train
-    # One batch per epoch, so history holds the loss before each update.
-    history = model.fit(train_data, epochs=spec.steps, steps_per_epoch=1, shuffle=False, verbose=0)
+    # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an
+    # epoch makes the history's loss the loss of each batch before its update.
+    # tf-rosetta divergences fit_logs_running_mean
+    history = model.fit(train_data, epochs=spec.steps, steps_per_epoch=1, verbose=0)
     losses = history.history["loss"]
 
     # Evaluate
-    # All test images in one batch, like the other styles (predict's default 32 rows round differently).
-    logits = model.predict(spec.probe_inputs, batch_size=len(spec.probe_inputs), verbose=0)
-    predictions = tf.nn.softmax(logits).numpy()
+    # evaluate returns the loss and the compiled accuracy on the test images; predict the
+    # logits, which a softmax turns into probabilities. One batch of all test images.
+    test_size = len(spec.probe_inputs)
+    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
+    logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
+    predictions = np.asarray(keras.layers.Softmax()(logits))  # a layer: Keras 2 and 3, any backend
     kernel, bias = model.dense.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), weights={"W": kernel, "b": bias},
-                          predictions=predictions)
+                          predictions=predictions, metrics={"accuracy": float(scores["accuracy"])})
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Description: The oracle: 784 -> 10 softmax regression in float32 NumPy, gradient
 """
 
 # Setup
+# NumPy computes no gradients: the softmax cross-entropy's derivative is written out, which
+# makes this program the yardstick the TensorFlow programs are measured against.
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -12,10 +14,14 @@ from implementations.logistic_mnist.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The flattened images, scaled to [0, 1], and their labels; batch i is the rows
+    # spec.batch_indices[i], the same shuffled order in every program.
     x_train, y_train = spec.x_train, spec.y_train
     batch_size = np.float32(spec.batch_size)
 
     # Build the model
+    # Ten linear scores (logits) per image, x @ W + b; the softmax turns them into class
+    # probabilities. The weights are copies, since training updates them in place.
     W = spec.initial_weights["W"].copy()
     b = spec.initial_weights["b"].copy()
 
@@ -30,12 +36,13 @@ def train(spec=SPEC):
     learning_rate = np.float32(spec.learning_rate)
 
     # Train
+    # One SGD step a batch: the cross-entropy as a log-sum-exp of the shifted logits, its
+    # gradient (softmax - one_hot) / batch size carried back through x @ W + b.
     losses = []
     for step in range(spec.steps):
         batch = spec.batch_indices[step]
         batch_x, batch_y = x_train[batch], y_train[batch]
         logits = logistic_regression(batch_x)
-        # Cross-entropy as TensorFlow's kernel computes it: log-sum-exp of the shifted logits.
         shifted = logits - logits.max(axis=1, keepdims=True)
         rows = np.arange(len(batch_y))
         loss = np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, batch_y])
@@ -48,8 +55,13 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
-    predictions = softmax(logistic_regression(spec.probe_inputs))
-    return TrainingResult(losses=np.array(losses), weights={"W": W, "b": b}, predictions=predictions)
+    # Accuracy on the test images: the share whose largest logit is at the label, in
+    # float32 as TensorFlow counts it. The predictions are the softmax probabilities.
+    test_logits = logistic_regression(spec.probe_inputs)
+    accuracy = np.mean(np.argmax(test_logits, axis=1) == spec.y_test, dtype=np.float32)
+    predictions = softmax(test_logits)
+    return TrainingResult(losses=np.array(losses), weights={"W": W, "b": b}, predictions=predictions,
+                          metrics={"accuracy": float(accuracy)})
 
 
 if __name__ == "__main__":

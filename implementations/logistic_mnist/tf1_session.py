@@ -4,6 +4,8 @@ Description: A TF1 graph of placeholders and variables; each batch is fed throug
 """
 
 # Setup
+# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
+# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
 import numpy as np
 import tensorflow as tf
 
@@ -14,25 +16,34 @@ v1 = tf.compat.v1
 
 
 def train(spec=SPEC):
-    # Build the graph in its own tf.Graph: the rest of the process stays eager.
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for a batch of flattened images and their labels; each
+        # Session.run feeds them arrays. The batch dimension is None: any number of rows.
         x = v1.placeholder(tf.float32, shape=[None, 784], name="x")
         y = v1.placeholder(tf.int32, shape=[None], name="y")
 
         # Build the model
+        # get_variable declares W and b with their starting values; minimize adds the
+        # gradient and update ops, so running train_op is one SGD step. The accuracy is
+        # more graph ops: argmax, equal, reduce_mean, as the course wrote them.
         W = v1.get_variable("weight", initializer=spec.initial_weights["W"])
         b = v1.get_variable("bias", initializer=spec.initial_weights["b"])
         # bias_add, as Keras Dense does: its gradient sums the batch in another order than + b.
-        logits = tf.nn.bias_add(tf.matmul(x, W), b)  # the loss applies the softmax
+        logits = tf.nn.bias_add(tf.matmul(x, W), b)
         hypothesis = tf.nn.softmax(logits)
 
+        # tf-rosetta divergences cross_entropy_on_probabilities
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss)
+        correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(y, tf.int64))
+        accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
         init = v1.global_variables_initializer()
 
     # Train
+    # Each Session.run of [loss, train_op] computes the batch's loss and applies one update;
+    # the batches are the spec's rows, fed one by one.
     with v1.Session(graph=graph) as session:
         session.run(init)
         losses = []
@@ -42,10 +53,13 @@ def train(spec=SPEC):
             losses.append(loss_value)
 
         # Evaluate
-        predictions = session.run(hypothesis, feed_dict={x: spec.probe_inputs})
+        # Evaluating is running other ops of the same graph, fed the test images and their
+        # labels: the softmax probabilities and the accuracy, in one Session.run.
+        fetches = [hypothesis, accuracy]
+        predictions, test_accuracy = session.run(fetches, feed_dict={x: spec.probe_inputs, y: spec.y_test})
         W_value, b_value = session.run([W, b])
     return TrainingResult(losses=np.array(losses), weights={"W": W_value, "b": b_value},
-                          predictions=predictions)
+                          predictions=predictions, metrics={"accuracy": float(test_accuracy)})
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
+# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
+# GradientTape records the ops it sees so that it can differentiate them afterwards.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,9 +16,12 @@ from implementations.mammal_bird.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The six animals as constant tensors: [fur, wings] in, one-hot [other, mammal, bird] out.
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
 
     # Build the model
+    # The weights are tf.Variables; the model is a plain Python function of them, 2 -> 10
+    # with ReLU -> 3 logits. Keras's Adam optimizer applies the updates.
     W1 = tf.Variable(spec.initial_weights["W1"])
     b1 = tf.Variable(spec.initial_weights["b1"])
     W2 = tf.Variable(spec.initial_weights["W2"])
@@ -26,11 +32,13 @@ def train(spec=SPEC):
         hidden = tf.nn.relu(tf.matmul(x, W1) + b1)
         return tf.matmul(hidden, W2) + b2  # logits
 
-    # beta and epsilon from the spec: Keras's defaults differ from TF1's.
-    optimizer = tf.keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                         epsilon=spec.epsilon)
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                      epsilon=spec.epsilon)
 
     # Train
+    # One step: compute the loss under the tape, ask the tape for the gradient of the loss
+    # with respect to each variable, and let the optimizer apply them.
     losses = []
     for step in range(spec.steps):
         with tf.GradientTape() as tape:
@@ -40,9 +48,17 @@ def train(spec=SPEC):
         losses.append(loss.numpy())
 
     # Evaluate
+    # The course's accuracy with eager ops: the share of the six animals whose largest
+    # logit is at the label's one. Then the logits for the probe inputs.
+    def accuracy(x, y):
+        is_correct = tf.equal(tf.argmax(model(x), 1), tf.argmax(y, 1))
+        return tf.reduce_mean(tf.cast(is_correct, tf.float32))
+
+    train_accuracy = accuracy(x_train, y_train)
     predictions = model(spec.probe_inputs)
     weights = {"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
-    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy())
+    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy(),
+                          metrics={"accuracy": float(train_accuracy)})
 
 
 if __name__ == "__main__":

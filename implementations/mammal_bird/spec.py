@@ -36,7 +36,8 @@ class MammalBirdSpec(TaskSpec):
         target = np.argmax(self.y_train, axis=1)
         print("predicted:", predicted)
         print("target:   ", target)
-        print("accuracy: %.2f" % (np.mean(predicted == target) * 100))
+        # The accuracy the program computed with its own API, in percent as the course printed it.
+        print("accuracy: %.2f" % (result.metrics["accuracy"] * 100))
 
 
 SPEC = MammalBirdSpec(

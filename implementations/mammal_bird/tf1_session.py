@@ -1,9 +1,11 @@
 """
 Title: Mammal or bird, TF1 Session
-Description: The seed's TF1 graph: placeholders, two layers of variables, AdamOptimizer, Session.run.
+Description: The course's TF1 graph: placeholders, two layers of variables, AdamOptimizer, Session.run.
 """
 
 # Setup
+# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
+# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
 import numpy as np
 import tensorflow as tf
 
@@ -14,14 +16,18 @@ v1 = tf.compat.v1
 
 
 def train(spec=SPEC):
-    # Build the graph in its own tf.Graph: the rest of the process stays eager.
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for the features and the one-hot labels; each Session.run
+        # feeds them arrays. The batch dimension is None: any number of animals.
         X = v1.placeholder(tf.float32, shape=[None, 2], name="X")
         Y = v1.placeholder(tf.float32, shape=[None, 3], name="Y")
 
         # Build the model
+        # Two layers of variables, 2 -> 10 with ReLU -> 3 logits. minimize adds the gradient
+        # and Adam update ops, so running train_op is one step. The accuracy is more graph
+        # ops: argmax, equal, reduce_mean, as the course wrote them.
         W1 = v1.get_variable("W1", initializer=spec.initial_weights["W1"])
         b1 = v1.get_variable("b1", initializer=spec.initial_weights["b1"])
         W2 = v1.get_variable("W2", initializer=spec.initial_weights["W2"])
@@ -30,12 +36,19 @@ def train(spec=SPEC):
         model = tf.add(tf.matmul(L1, W2), b2)  # logits
 
         cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=Y, logits=model))
+        # beta1, beta2 and epsilon are TF1's defaults, written out as every program passes them.
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
         train_op = optimizer.minimize(cost)
+        prediction = tf.argmax(model, 1)
+        target = tf.argmax(Y, 1)
+        is_correct = tf.equal(prediction, target)
+        accuracy = tf.reduce_mean(tf.cast(is_correct, tf.float32))
         init = v1.global_variables_initializer()
 
     # Train
+    # Each Session.run of [cost, train_op] computes the loss and applies one update, fed
+    # all six animals.
     with v1.Session(graph=graph) as session:
         session.run(init)
         losses = []
@@ -44,9 +57,13 @@ def train(spec=SPEC):
             losses.append(cost_value)
 
         # Evaluate
+        # Evaluating is running other ops of the same graph: the accuracy fed the six
+        # animals and their labels, the logits fed the probe inputs.
+        train_accuracy = session.run(accuracy, feed_dict={X: spec.x_train, Y: spec.y_train})
         predictions = session.run(model, feed_dict={X: spec.probe_inputs})
         weights = dict(zip(["W1", "b1", "W2", "b2"], session.run([W1, b1, W2, b2])))
-    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions)
+    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,
+                          metrics={"accuracy": float(train_accuracy)})
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ Description: The eager step traced once by @tf.function and then run as a graph.
 """
 
 # Setup
+# The eager program with @tf.function on its functions: TensorFlow traces each once into a
+# graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,9 +16,13 @@ from implementations.mammal_bird.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The six animals as constant tensors: [fur, wings] in, one-hot [other, mammal, bird] out.
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
 
     # Build the model
+    # The weights are tf.Variables, created outside the traced functions, which read and
+    # update them; the model is 2 -> 10 with ReLU -> 3 logits. Keras's Adam optimizer
+    # applies the updates.
     W1 = tf.Variable(spec.initial_weights["W1"])
     b1 = tf.Variable(spec.initial_weights["b1"])
     W2 = tf.Variable(spec.initial_weights["W2"])
@@ -27,11 +34,13 @@ def train(spec=SPEC):
         hidden = tf.nn.relu(tf.matmul(x, W1) + b1)
         return tf.matmul(hidden, W2) + b2  # logits
 
-    # beta and epsilon from the spec: Keras's defaults differ from TF1's.
-    optimizer = tf.keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                         epsilon=spec.epsilon)
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                      epsilon=spec.epsilon)
 
     # Train
+    # The whole step, tape, gradient and update, is one traced graph: each call after the
+    # first runs it without going back through Python op by op.
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
@@ -46,9 +55,18 @@ def train(spec=SPEC):
         losses.append(loss.numpy())
 
     # Evaluate
+    # The course's accuracy as a traced function: the share of the six animals whose
+    # largest logit is at the label's one. Then the logits for the probe inputs.
+    @tf.function
+    def accuracy(x, y):
+        is_correct = tf.equal(tf.argmax(model(x), 1), tf.argmax(y, 1))
+        return tf.reduce_mean(tf.cast(is_correct, tf.float32))
+
+    train_accuracy = accuracy(x_train, y_train)
     predictions = model(spec.probe_inputs)
     weights = {"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
-    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy())
+    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy(),
+                          metrics={"accuracy": float(train_accuracy)})
 
 
 if __name__ == "__main__":
