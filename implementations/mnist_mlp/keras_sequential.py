@@ -1,0 +1,77 @@
+"""
+Title: MNIST MLP with BatchNorm and Dropout, Keras Sequential
+Description: Flatten, Dense(128), BatchNormalization, ReLU, Dropout(0.2), Dense(10) in a keras.Sequential; fit.
+"""
+
+# Setup
+# Keras holds the model, the loss, the optimizer and the training loop: compile says what
+# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
+import keras
+import numpy as np
+import tensorflow as tf
+
+from implementations.contract import TrainingResult
+from implementations.mnist_mlp.spec import SPEC
+
+
+def train(spec=SPEC):
+    # Prepare the data
+    # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
+    # a batch), each batch gathered from the training tensors when fit asks for it. The
+    # Dataset is not shuffled, so fit sees the batches in this order.
+    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
+
+    # Build the model
+    # The course's layers, with BatchNormalization between Dense and the activation, as
+    # its BatchNorm lesson placed it; the Dense before it needs no bias (BatchNorm's beta is
+    # the shift). BatchNormalization keeps its Keras defaults (momentum 0.99, epsilon 1e-3).
+    # Dropout's seed fixes its masks: its t-th training call draws with seed [seed, t].
+    # tf-rosetta divergences keras_dropout_seed_stream
+    # fit calls the layers with training=True, evaluate and predict with training=False.
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, use_bias=False),
+        keras.layers.BatchNormalization(),
+        keras.layers.Activation("relu"),
+        keras.layers.Dropout(spec.dropout_rate, seed=spec.dropout_seed),
+        keras.layers.Dense(10),
+    ])
+    weights = spec.initial_weights
+    model.set_weights([weights["W1"], weights["gamma"], weights["beta"], weights["moving_mean"],
+                       weights["moving_variance"], weights["W2"], weights["b2"]])
+    model.summary()
+    # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+    # tf-rosetta divergences keras_jit_compile
+    model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                                  epsilon=spec.epsilon),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                  jit_compile=False)
+
+    # Train
+    # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an
+    # epoch makes the history's loss the loss of each batch before its update.
+    # tf-rosetta divergences fit_logs_running_mean
+    history = model.fit(train_data, epochs=spec.steps, steps_per_epoch=1, verbose=0)
+    losses = history.history["loss"]
+
+    # Evaluate
+    # evaluate returns the loss and the compiled accuracy on the test images; predict the
+    # logits. Both run the model in inference mode: the moving statistics, no dropout.
+    test_size = len(spec.probe_inputs)
+    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
+    logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
+    dense_1, batch_norm, _, _, dense_2 = model.layers[1:]  # after Flatten
+    (W1,), (W2, b2) = dense_1.get_weights(), dense_2.get_weights()
+    gamma, beta, moving_mean, moving_variance = batch_norm.get_weights()
+    weights = {"W1": W1, "gamma": gamma, "beta": beta, "moving_mean": moving_mean,
+               "moving_variance": moving_variance, "W2": W2, "b2": b2}
+    return TrainingResult(losses=np.array(losses, dtype=np.float32), weights=weights, predictions=logits,
+                          metrics={"accuracy": float(scores["accuracy"])})
+
+
+if __name__ == "__main__":
+    SPEC.report(train())
