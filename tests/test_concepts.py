@@ -77,7 +77,7 @@ EXPECTED_IN_LINEAR_REGRESSION = [
     ("Feed the data", "tf1_session", "feed_dict={x: spec.x_train"),
     ("Feed the data", "keras_subclassed", "tf.data.Dataset"),
     ("Optimizer", "tf1_session", "v1.train.GradientDescentOptimizer("),
-    ("Optimizer", "tf_function", "tf.keras.optimizers.SGD("),
+    ("Optimizer", "tf_function", "keras.optimizers.SGD("),
     ("Loss", "keras_functional", 'loss="mse"'),
     ("Loss", "numpy_reference", "loss = np.mean("),
     ("Prediction", "keras_sequential", "model.predict("),

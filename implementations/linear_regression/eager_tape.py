@@ -4,6 +4,9 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
+# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
+# GradientTape records the ops it sees so that it can differentiate them afterwards.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,18 +16,23 @@ from implementations.linear_regression.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The four training points as constant tensors of shape (4, 1).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
 
     # Build the model
+    # The weights are tf.Variables, the tensors training may change; the model is a plain
+    # Python function of them. Keras's SGD optimizer applies the updates.
     W = tf.Variable(spec.initial_weights["W"])
     b = tf.Variable(spec.initial_weights["b"])
 
     def linear_model(x):
         return tf.matmul(x, W) + b
 
-    optimizer = tf.keras.optimizers.SGD(spec.learning_rate)
+    optimizer = keras.optimizers.SGD(spec.learning_rate)
 
     # Train
+    # One step: compute the loss under the tape, ask the tape for the gradient of the loss
+    # with respect to each variable, and let the optimizer apply them.
     losses = []
     for step in range(spec.steps):
         with tf.GradientTape() as tape:
@@ -34,9 +42,20 @@ def train(spec=SPEC):
         losses.append(loss.numpy())
 
     # Evaluate
+    # keras.metrics objects accumulate batches with update_state and report with result;
+    # here one batch, the training points. Then the model's answer for the probe inputs.
+    mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
+
+    def evaluate(x, y):
+        outputs = linear_model(x)
+        mse.update_state(y, outputs)
+        mae.update_state(y, outputs)
+
+    evaluate(x_train, y_train)
     predictions = linear_model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
-                          predictions=predictions.numpy())
+                          predictions=predictions.numpy(),
+                          metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Description: The oracle: the same model in float32 NumPy, with the gradients wri
 """
 
 # Setup
+# NumPy computes no gradients: every derivative below is written out by hand, in float32
+# as TensorFlow computes.
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -12,10 +14,13 @@ from implementations.linear_regression.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The four training points as float32 columns of shape (4, 1), as TensorFlow holds them.
     x_train, y_train = spec.x_train, spec.y_train
     n = np.float32(len(x_train))
 
     # Build the model
+    # The model is a function of a (1, 1) weight matrix W and a bias b; the weights are
+    # copies, since training updates them in place.
     W = spec.initial_weights["W"].copy()
     b = spec.initial_weights["b"].copy()
 
@@ -25,6 +30,8 @@ def train(spec=SPEC):
     learning_rate = np.float32(spec.learning_rate)
 
     # Train
+    # Full-batch gradient descent: the mean squared error's gradient, 2 (prediction - y) / n,
+    # carried back through x @ W + b by the chain rule, then one step against it.
     losses = []
     for step in range(spec.steps):
         error = linear_model(x_train) - y_train
@@ -36,8 +43,13 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
+    # The course's regression metrics, mean squared and mean absolute error, on the
+    # training points; then the model's answer for the probe inputs.
+    error = linear_model(x_train) - y_train
+    metrics = {"mse": float(np.mean(np.square(error))), "mae": float(np.mean(np.abs(error)))}
     predictions = linear_model(spec.probe_inputs)
-    return TrainingResult(losses=np.array(losses), weights={"W": W, "b": b}, predictions=predictions)
+    return TrainingResult(losses=np.array(losses), weights={"W": W, "b": b}, predictions=predictions,
+                          metrics=metrics)
 
 
 if __name__ == "__main__":

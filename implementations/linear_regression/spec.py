@@ -25,6 +25,8 @@ class LinearRegressionSpec(TaskSpec):
         for step in range(0, self.steps, 100):
             print(f"step {step:4d}  loss {result.losses[step]:.6f}")
         print("W", result.weights["W"].ravel(), "b", result.weights["b"])
+        # The course printed what Keras's evaluate returned, the loss, mae and mse.
+        print(f"evaluate on {self.metrics_on}: mse {result.metrics['mse']:.6g}  mae {result.metrics['mae']:.6g}")
         print("predictions for", self.probe_inputs.ravel(), "->", result.predictions.ravel())
 
 

@@ -4,6 +4,8 @@ Description: A TF1 graph of placeholders and variables, run step by step with Se
 """
 
 # Setup
+# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
+# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
 import numpy as np
 import tensorflow as tf
 
@@ -14,23 +16,30 @@ v1 = tf.compat.v1
 
 
 def train(spec=SPEC):
-    # Build the graph in its own tf.Graph: the rest of the process stays eager.
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for the data in the graph; each Session.run feeds them arrays.
+        # The batch dimension is None, so one graph serves the training and the probe inputs.
         x = v1.placeholder(tf.float32, shape=[None, 1], name="x")
         y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
 
         # Build the model
+        # get_variable declares the weights with their starting values, which the initializer
+        # op assigns once. minimize adds the gradient and update ops to the graph: running
+        # train_op is one step. A metric is one more op, here the mean absolute error.
         W = v1.get_variable("W", initializer=spec.initial_weights["W"])
         b = v1.get_variable("b", initializer=spec.initial_weights["b"])
         hypothesis = tf.matmul(x, W) + b
 
         loss = tf.reduce_mean(tf.square(hypothesis - y))
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss)
+        mean_absolute_error = tf.reduce_mean(tf.abs(hypothesis - y))
         init = v1.global_variables_initializer()
 
     # Train
+    # Each Session.run of [loss, train_op] computes the loss and applies one update, fed the
+    # four training points.
     with v1.Session(graph=graph) as session:
         session.run(init)
         losses = []
@@ -39,10 +48,14 @@ def train(spec=SPEC):
             losses.append(loss_value)
 
         # Evaluate
+        # Evaluating is running other ops of the same graph: the loss (the mean squared error)
+        # and the mean absolute error fed the training points, the hypothesis fed the probes.
+        mse, mae = session.run([loss, mean_absolute_error],
+                               feed_dict={x: spec.x_train, y: spec.y_train})
         predictions = session.run(hypothesis, feed_dict={x: spec.probe_inputs})
         W_value, b_value = session.run([W, b])
-    return TrainingResult(losses=np.array(losses), weights={"W": W_value, "b": b_value},
-                          predictions=predictions)
+    return TrainingResult(losses=np.array(losses), weights={"W": W_value, "b": b_value}, predictions=predictions,
+                          metrics={"mse": float(mse), "mae": float(mae)})
 
 
 if __name__ == "__main__":

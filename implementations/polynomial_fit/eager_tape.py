@@ -4,6 +4,9 @@ Description: Three scalar tf.Variables; every op runs as Python reaches it, the 
 """
 
 # Setup
+# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
+# GradientTape records the ops it sees so that it can differentiate them afterwards.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,21 +16,27 @@ from implementations.polynomial_fit.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The 50 training points as constant tensors of shape (50, 1).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
 
     # Build the model
+    # The coefficients are scalar tf.Variables, the tensors training may change; the model
+    # is a plain Python function of them. Keras's Adam optimizer applies the updates.
     a = tf.Variable(spec.initial_weights["a"])
     b = tf.Variable(spec.initial_weights["b"])
     c = tf.Variable(spec.initial_weights["c"])
 
     def quadratic_model(x):
-        # tf.square, not x ** 2: TensorFlow's pow rounds x ** 2 unlike x * x.
-        return a * tf.square(x) + b * x + c
+        return a * tf.square(x) + b * x + c  # tf.square: x ** 2 is tf.pow, which rounds unlike x * x
 
-    optimizer = tf.keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                         epsilon=spec.epsilon)
+    # tf-rosetta divergences adam_epsilon
+    # tf-rosetta divergences adam_one_minus_beta
+    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                      epsilon=spec.epsilon)
 
     # Train
+    # One step: compute the loss under the tape, ask the tape for the gradient of the loss
+    # with respect to each variable, and let the optimizer apply them.
     losses = []
     for step in range(spec.steps):
         with tf.GradientTape() as tape:
@@ -37,9 +46,20 @@ def train(spec=SPEC):
         losses.append(loss.numpy())
 
     # Evaluate
+    # keras.metrics objects accumulate batches with update_state and report with result;
+    # here one batch, the training points. Then the fitted curve at the probe inputs.
+    mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
+
+    def evaluate(x, y):
+        outputs = quadratic_model(x)
+        mse.update_state(y, outputs)
+        mae.update_state(y, outputs)
+
+    evaluate(x_train, y_train)
     predictions = quadratic_model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), weights={"a": a.numpy(), "b": b.numpy(), "c": c.numpy()},
-                          predictions=predictions.numpy())
+                          predictions=predictions.numpy(),
+                          metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Description: keras.Input, the features [x^2, x], one Dense(1) (kernel (a, b), bi
 """
 
 # Setup
+# Keras holds the model, the loss, the optimizer and the training loop: compile says what
+# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,34 +16,46 @@ from implementations.polynomial_fit.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
-    # One repeated Dataset keeps one iterator for the whole run; fit(x, y) on NumPy
-    # arrays rebuilds it every epoch (~19 ms an epoch here).
+    # A tf.data.Dataset of the 50 training points as one batch, repeated without end:
+    # fit takes one batch per epoch from the same iterator.
+    # tf-rosetta divergences fit_numpy_input
     dataset = tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(len(spec.x_train)).repeat()
 
     # Build the model
-    # The quadratic is linear in [x^2, x]: Dense's kernel holds (a, b), its bias c.
-    kernel = np.array([[spec.initial_weights["a"]], [spec.initial_weights["b"]]])
+    # The quadratic is linear in the features [x^2, x]: Multiply squares the input,
+    # Concatenate joins x^2 and x, and a Dense(1) weighs them, its kernel (a, b) and its
+    # bias c. (Layers, not keras.ops: Keras 2 has no keras.ops, and x * x rounds as
+    # tf.square does where x ** 2 would not.) set_weights gives it the shared starting
+    # values; summary prints the layers.
     inputs = keras.Input(shape=(1,))
-    features = keras.layers.Concatenate()([keras.ops.square(inputs), inputs])
-    dense = keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(kernel),
-                               bias_initializer=keras.initializers.Constant(spec.initial_weights["c"]))
+    features = keras.layers.Concatenate()([keras.layers.Multiply()([inputs, inputs]), inputs])
+    dense = keras.layers.Dense(1)
     outputs = dense(features)
     model = keras.Model(inputs, outputs)
-    # Explicit Adam settings match TF1's AdamOptimizer (Keras's default epsilon is 1e-7).
+    weights = spec.initial_weights
+    model.set_weights([np.array([[weights["a"]], [weights["b"]]]), np.array([weights["c"]])])
+    model.summary()
+    # tf-rosetta divergences adam_epsilon
+    # tf-rosetta divergences adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
-    # jit_compile=False: on a GPU Keras would compile with XLA, and round unlike the other styles.
-    model.compile(optimizer=optimizer, loss="mse", jit_compile=False)
+    # tf-rosetta divergences keras_jit_compile
+    model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"], jit_compile=False)
 
     # Train
-    # One full batch per epoch, so history holds the loss before each update.
-    history = model.fit(dataset, epochs=spec.steps, steps_per_epoch=1, shuffle=False, verbose=0)
+    # fit takes steps_per_epoch batches from the Dataset each epoch and returns a History:
+    # history["loss"] holds each epoch's mean loss, here the loss of its one full-batch step.
+    history = model.fit(dataset, epochs=spec.steps, steps_per_epoch=1, verbose=0)
     losses = history.history["loss"]
 
     # Evaluate
+    # evaluate returns the loss and the compiled metrics on the given data (the training
+    # points); predict returns the model's outputs for new inputs.
+    scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = dense.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32),
-                          weights={"a": kernel[0, 0], "b": kernel[1, 0], "c": bias[0]}, predictions=predictions)
+                          weights={"a": kernel[0, 0], "b": kernel[1, 0], "c": bias[0]}, predictions=predictions,
+                          metrics={"mse": scores["mse"], "mae": scores["mae"]})
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ Description: A keras.Model subclass whose call makes the features [x^2, x] and a
 """
 
 # Setup
+# Keras holds the model, the loss, the optimizer and the training loop: compile says what
+# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
+# A subclassed model creates its layers in __init__ and writes its forward pass in call.
 import keras
 import numpy as np
 import tensorflow as tf
@@ -12,41 +15,53 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
+class QuadraticModel(keras.Model):
+    def __init__(self, units=1):
+        super().__init__()
+        self.features = keras.layers.Concatenate()  # layers, not keras.ops: Keras 2 has none
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, x):
+        return self.dense(self.features([x * x, x]))  # x * x rounds as tf.square does; x ** 2 would not
+
+
 def train(spec=SPEC):
     # Prepare the data
-    # One repeated Dataset keeps one iterator for the whole run; fit(x, y) on NumPy
-    # arrays rebuilds it every epoch (~19 ms an epoch here).
+    # A tf.data.Dataset of the 50 training points as one batch, repeated without end:
+    # fit takes one batch per epoch from the same iterator.
+    # tf-rosetta divergences fit_numpy_input
     dataset = tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(len(spec.x_train)).repeat()
 
     # Build the model
-    # The quadratic is linear in [x^2, x]: Dense's kernel holds (a, b), its bias c.
-    kernel = np.array([[spec.initial_weights["a"]], [spec.initial_weights["b"]]])
-
-    class QuadraticModel(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(kernel),
-                                            bias_initializer=keras.initializers.Constant(spec.initial_weights["c"]))
-
-        def call(self, x):
-            return self.dense(keras.ops.concatenate([keras.ops.square(x), x], axis=-1))
-
-    model = QuadraticModel()
-    # Explicit Adam settings match TF1's AdamOptimizer (Keras's default epsilon is 1e-7).
+    # The quadratic is linear in the features [x^2, x], which call makes: the Dense(1)
+    # weighs them, its kernel (a, b) and its bias c. Calling the model on a keras.Input
+    # builds its weights; set_weights gives them the shared starting values.
+    model = QuadraticModel(units=1)
+    model(keras.Input(shape=(1,)))
+    weights = spec.initial_weights
+    model.set_weights([np.array([[weights["a"]], [weights["b"]]]), np.array([weights["c"]])])
+    model.summary()
+    # tf-rosetta divergences adam_epsilon
+    # tf-rosetta divergences adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
-    # jit_compile=False: on a GPU Keras would compile with XLA, and round unlike the other styles.
-    model.compile(optimizer=optimizer, loss="mse", jit_compile=False)
+    # tf-rosetta divergences keras_jit_compile
+    model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"], jit_compile=False)
 
     # Train
-    # One full batch per epoch, so history holds the loss before each update.
-    history = model.fit(dataset, epochs=spec.steps, steps_per_epoch=1, shuffle=False, verbose=0)
+    # fit takes steps_per_epoch batches from the Dataset each epoch and returns a History:
+    # history["loss"] holds each epoch's mean loss, here the loss of its one full-batch step.
+    history = model.fit(dataset, epochs=spec.steps, steps_per_epoch=1, verbose=0)
     losses = history.history["loss"]
 
     # Evaluate
+    # evaluate returns the loss and the compiled metrics on the given data (the training
+    # points); predict returns the model's outputs for new inputs.
+    scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.dense.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32),
-                          weights={"a": kernel[0, 0], "b": kernel[1, 0], "c": bias[0]}, predictions=predictions)
+                          weights={"a": kernel[0, 0], "b": kernel[1, 0], "c": bias[0]}, predictions=predictions,
+                          metrics={"mse": scores["mse"], "mae": scores["mae"]})
 
 
 if __name__ == "__main__":

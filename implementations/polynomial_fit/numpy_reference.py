@@ -4,6 +4,8 @@ Description: The oracle: the same model and Adam in float32 NumPy, with the grad
 """
 
 # Setup
+# NumPy computes no gradients and has no optimizers: every derivative below, and Adam
+# itself, is written out by hand, in float32 as TensorFlow computes.
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -12,10 +14,13 @@ from implementations.polynomial_fit.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The 50 noisy points as float32 columns of shape (50, 1), as TensorFlow holds them.
     x_train, y_train = spec.x_train, spec.y_train
     n = np.float32(len(x_train))
 
     # Build the model
+    # Three scalar coefficients, copied since training updates them in place, and Adam's
+    # two running moments for each.
     a, b, c = (spec.initial_weights[name].copy() for name in "abc")
 
     def quadratic_model(x):
@@ -28,6 +33,8 @@ def train(spec=SPEC):
     second_moments = [np.zeros_like(a) for _ in range(3)]
 
     # Train
+    # Full-batch Adam: the mean squared error's gradient for each coefficient by the chain
+    # rule, the moments updated, and a step scaled by the bias-corrected moments.
     losses = []
     for step in range(spec.steps):
         error = quadratic_model(x_train) - y_train
@@ -43,8 +50,13 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
+    # Mean squared and mean absolute error on the training points; then the fitted curve's
+    # values at the probe inputs.
+    error = quadratic_model(x_train) - y_train
+    metrics = {"mse": float(np.mean(np.square(error))), "mae": float(np.mean(np.abs(error)))}
     predictions = quadratic_model(spec.probe_inputs)
-    return TrainingResult(losses=np.array(losses), weights={"a": a, "b": b, "c": c}, predictions=predictions)
+    return TrainingResult(losses=np.array(losses), weights={"a": a, "b": b, "c": c}, predictions=predictions,
+                          metrics=metrics)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Description: A TF1 graph of placeholders and three scalar variables, trained by 
 """
 
 # Setup
+# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
+# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
 import numpy as np
 import tensorflow as tf
 
@@ -14,28 +16,35 @@ v1 = tf.compat.v1
 
 
 def train(spec=SPEC):
-    # Build the graph in its own tf.Graph: the rest of the process stays eager.
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for the data in the graph; each Session.run feeds them arrays.
+        # The batch dimension is None, so one graph serves the training and the probe inputs.
         x = v1.placeholder(tf.float32, shape=[None, 1], name="x")
         y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
 
         # Build the model
+        # Three scalar variables with their starting values, which the initializer op assigns
+        # once. AdamOptimizer's minimize adds the gradient, moment and update ops: running
+        # train_op is one step. A metric is one more op, here the mean absolute error.
         a = v1.get_variable("a", initializer=spec.initial_weights["a"])
         b = v1.get_variable("b", initializer=spec.initial_weights["b"])
         c = v1.get_variable("c", initializer=spec.initial_weights["c"])
-        # tf.square, not x ** 2: TensorFlow's pow rounds x ** 2 unlike x * x.
-        hypothesis = a * tf.square(x) + b * x + c
+        hypothesis = a * tf.square(x) + b * x + c  # tf.square: x ** 2 is tf.pow, which rounds unlike x * x
 
         loss = tf.reduce_mean(tf.square(hypothesis - y))
-        # Explicit settings: the default epsilon here is 1e-8, Keras's 1e-7.
+        # tf-rosetta divergences adam_epsilon
+        # tf-rosetta divergences adam_one_minus_beta
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
         train_op = optimizer.minimize(loss)
+        mean_absolute_error = tf.reduce_mean(tf.abs(hypothesis - y))
         init = v1.global_variables_initializer()
 
     # Train
+    # Each Session.run of [loss, train_op] computes the loss and applies one update, fed the
+    # 50 training points.
     with v1.Session(graph=graph) as session:
         session.run(init)
         losses = []
@@ -44,10 +53,13 @@ def train(spec=SPEC):
             losses.append(loss_value)
 
         # Evaluate
+        # Evaluating is running other ops of the same graph: the loss (the mean squared error)
+        # and the mean absolute error fed the training points, the hypothesis fed the probes.
+        mse, mae = session.run([loss, mean_absolute_error], feed_dict={x: spec.x_train, y: spec.y_train})
         predictions = session.run(hypothesis, feed_dict={x: spec.probe_inputs})
         a_value, b_value, c_value = session.run([a, b, c])
     return TrainingResult(losses=np.array(losses), weights={"a": a_value, "b": b_value, "c": c_value},
-                          predictions=predictions)
+                          predictions=predictions, metrics={"mse": float(mse), "mae": float(mae)})
 
 
 if __name__ == "__main__":

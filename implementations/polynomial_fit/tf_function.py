@@ -4,6 +4,9 @@ Description: The eager GradientTape and Adam step traced once by @tf.function an
 """
 
 # Setup
+# The eager program with @tf.function on its functions: TensorFlow traces each once into a
+# graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,22 +16,28 @@ from implementations.polynomial_fit.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The 50 training points as constant tensors of shape (50, 1).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
 
     # Build the model
+    # The coefficients are scalar tf.Variables, created outside the traced functions, which
+    # read and update them. Keras's Adam optimizer applies the updates.
     a = tf.Variable(spec.initial_weights["a"])
     b = tf.Variable(spec.initial_weights["b"])
     c = tf.Variable(spec.initial_weights["c"])
 
     @tf.function
     def quadratic_model(x):
-        # tf.square, not x ** 2: TensorFlow's pow rounds x ** 2 unlike x * x.
-        return a * tf.square(x) + b * x + c
+        return a * tf.square(x) + b * x + c  # tf.square: x ** 2 is tf.pow, which rounds unlike x * x
 
-    optimizer = tf.keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                         epsilon=spec.epsilon)
+    # tf-rosetta divergences adam_epsilon
+    # tf-rosetta divergences adam_one_minus_beta
+    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                      epsilon=spec.epsilon)
 
     # Train
+    # The whole step, tape, gradient and Adam update, is one traced graph: each call after
+    # the first runs it without going back through Python op by op.
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
@@ -43,9 +52,21 @@ def train(spec=SPEC):
         losses.append(loss.numpy())
 
     # Evaluate
+    # keras.metrics objects accumulate batches with update_state and report with result;
+    # here one batch, the training points. Then the fitted curve at the probe inputs.
+    mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
+
+    @tf.function
+    def evaluate(x, y):
+        outputs = quadratic_model(x)
+        mse.update_state(y, outputs)
+        mae.update_state(y, outputs)
+
+    evaluate(x_train, y_train)
     predictions = quadratic_model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), weights={"a": a.numpy(), "b": b.numpy(), "c": c.numpy()},
-                          predictions=predictions.numpy())
+                          predictions=predictions.numpy(),
+                          metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
 if __name__ == "__main__":

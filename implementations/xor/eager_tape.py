@@ -4,6 +4,9 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
+# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
+# GradientTape records the ops it sees so that it can differentiate them afterwards.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,11 +16,14 @@ from implementations.xor.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
-    # One example per update, in the given order (fit with batch_size=1, no shuffling).
+    # The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the
+    # given order: one update each.
     examples = [(tf.constant(spec.x_train[i:i + 1]), tf.constant(spec.y_train[i:i + 1]))
                 for i in range(len(spec.x_train))]
 
     # Build the model
+    # The weights are tf.Variables, the tensors training may change; the model is a plain
+    # Python function of them. Keras's SGD optimizer applies the updates.
     W1, b1 = tf.Variable(spec.initial_weights["W1"]), tf.Variable(spec.initial_weights["b1"])
     W2, b2 = tf.Variable(spec.initial_weights["W2"]), tf.Variable(spec.initial_weights["b2"])
 
@@ -25,16 +31,16 @@ def train(spec=SPEC):
         hidden = tf.sigmoid(tf.matmul(x, W1) + b1)
         return tf.sigmoid(tf.matmul(hidden, W2) + b2)
 
-    learning_rate = tf.constant(spec.learning_rate)
+    optimizer = keras.optimizers.SGD(spec.learning_rate)
 
     # Train
+    # One step: compute the loss under the tape, ask the tape for the gradient of the loss
+    # with respect to each variable, and let the optimizer apply them.
     def train_step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(xor_model(x) - y))
         gradients = tape.gradient(loss, [W1, b1, W2, b2])
-        # Plain SGD written out, as Keras's SGD computes it: w -= learning_rate * gradient.
-        for variable, gradient in zip([W1, b1, W2, b2], gradients):
-            variable.assign_sub(learning_rate * gradient)
+        optimizer.apply_gradients(zip(gradients, [W1, b1, W2, b2]))
         return loss
 
     losses = []
@@ -45,9 +51,18 @@ def train(spec=SPEC):
         losses.append(epoch_loss / len(examples))  # each epoch's mean loss, as Keras's history
 
     # Evaluate
+    # A keras.metrics object accumulates batches with update_state and reports with result:
+    # BinaryAccuracy counts the outputs on the right side of 0.5. Then the probe outputs.
+    accuracy = keras.metrics.BinaryAccuracy()
+
+    def evaluate(x, y):
+        accuracy.update_state(y, xor_model(x))
+
+    evaluate(tf.constant(spec.x_train), tf.constant(spec.y_train))
     predictions = xor_model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(),
-                          weights={"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()})
+                          weights={"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()},
+                          metrics={"accuracy": float(accuracy.result())})
 
 
 if __name__ == "__main__":

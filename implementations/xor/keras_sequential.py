@@ -4,6 +4,8 @@ Description: Dense(2, sigmoid) and Dense(1, sigmoid) in a keras.Sequential, trai
 """
 
 # Setup
+# Keras holds the model, the loss, the optimizer and the training loop: compile says what
+# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,33 +16,45 @@ from implementations.xor.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
-    # Single examples in the given order, repeated: fit(batch_size=1) without its shuffling.
+    # A tf.data.Dataset of single examples, repeated without end. fit shuffles NumPy arrays
+    # each epoch but takes a Dataset in its own order, and this one is not shuffled: every
+    # epoch is the four points in the given order, one update each.
     dataset = tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(1).repeat()
 
     # Build the model
-    weights, Constant = spec.initial_weights, keras.initializers.Constant
+    # A Sequential stacks layers: a hidden Dense(2, sigmoid) on inputs of two features and
+    # a Dense(1, sigmoid) output. set_weights gives them the shared starting values in place
+    # of their random ones; summary prints the layers and their parameter counts.
     model = keras.Sequential([
         keras.Input(shape=(2,)),
-        keras.layers.Dense(2, activation="sigmoid", kernel_initializer=Constant(weights["W1"]),
-                           bias_initializer=Constant(weights["b1"])),
-        keras.layers.Dense(1, activation="sigmoid", kernel_initializer=Constant(weights["W2"]),
-                           bias_initializer=Constant(weights["b2"])),
+        keras.layers.Dense(2, activation="sigmoid"),
+        keras.layers.Dense(1, activation="sigmoid"),
     ])
-    # jit_compile=False: on a GPU Keras would compile with XLA, and round unlike the other styles.
-    # steps_per_execution: an epoch's four updates in one call, not four (a third of the time).
-    model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse",
+    weights = spec.initial_weights
+    model.set_weights([weights["W1"], weights["b1"], weights["W2"], weights["b2"]])
+    model.summary()
+    # binary_accuracy: the share of outputs on the right side of 0.5, as the course used.
+    # steps_per_execution runs an epoch's four updates in one call instead of four.
+    # tf-rosetta divergences keras_jit_compile
+    model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["binary_accuracy"],
                   steps_per_execution=len(spec.x_train), jit_compile=False)
 
     # Train
-    # An epoch is the four examples, one update each: history holds each epoch's mean loss.
-    history = model.fit(dataset, epochs=spec.epochs, steps_per_epoch=len(spec.x_train), shuffle=False, verbose=0)
+    # fit takes steps_per_epoch batches from the Dataset each epoch, here the four examples,
+    # one update each, and returns a History: history["loss"] holds each epoch's mean loss.
+    # tf-rosetta divergences fit_logs_running_mean
+    history = model.fit(dataset, epochs=spec.epochs, steps_per_epoch=len(spec.x_train), verbose=0)
     losses = history.history["loss"]
 
     # Evaluate
+    # evaluate returns the loss and the compiled metrics on the given data (the four
+    # points); predict returns the model's outputs for the probe inputs.
+    scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.layers[0].get_weights(), model.layers[1].get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), predictions=predictions,
-                          weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2})
+                          weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
+                          metrics={"accuracy": scores["binary_accuracy"]})
 
 
 if __name__ == "__main__":

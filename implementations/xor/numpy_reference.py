@@ -4,6 +4,8 @@ Description: The oracle: Dense(2, sigmoid) -> Dense(1, sigmoid) in float32 NumPy
 """
 
 # Setup
+# NumPy computes no gradients: backpropagation through both layers is written out by
+# hand, in float32 as TensorFlow computes.
 import ctypes
 import ctypes.util
 
@@ -27,9 +29,12 @@ def sigmoid(z):
 
 def train(spec=SPEC):
     # Prepare the data
+    # The four XOR points, (4, 2) inputs and (4, 1) targets, in float32.
     x_train, y_train = spec.x_train, spec.y_train
 
     # Build the model
+    # Two layers as weight matrices and biases, copied since training updates them in
+    # place: a hidden layer of two sigmoid units, then one sigmoid output.
     W1, b1 = spec.initial_weights["W1"].copy(), spec.initial_weights["b1"].copy()
     W2, b2 = spec.initial_weights["W2"].copy(), spec.initial_weights["b2"].copy()
 
@@ -40,10 +45,11 @@ def train(spec=SPEC):
     learning_rate = np.float32(spec.learning_rate)
 
     # Train
+    # Stochastic gradient descent, one example per update in the given order: the squared
+    # error's gradient carried back through both layers by the chain rule.
     losses = []
     for epoch in range(spec.epochs):
         epoch_loss = np.float32(0)
-        # One example per update, in the given order (fit with batch_size=1, no shuffling).
         for example in range(len(x_train)):
             x, y = x_train[example:example + 1], y_train[example:example + 1]
             hidden, output = xor_model(x)
@@ -62,9 +68,13 @@ def train(spec=SPEC):
         losses.append(epoch_loss / len(x_train))  # each epoch's mean loss, as Keras's history
 
     # Evaluate
+    # Accuracy: the share of the four points whose output falls on the right side of 0.5;
+    # then the outputs for the probe inputs.
+    _, outputs = xor_model(x_train)
+    metrics = {"accuracy": float(np.mean((outputs > 0.5) == (y_train == 1)))}
     _, predictions = xor_model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
-                          predictions=predictions)
+                          predictions=predictions, metrics=metrics)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Description: A TF1 graph of placeholders and variables, run one example per Sess
 """
 
 # Setup
+# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
+# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
 import numpy as np
 import tensorflow as tf
 
@@ -14,14 +16,18 @@ v1 = tf.compat.v1
 
 
 def train(spec=SPEC):
-    # Build the graph in its own tf.Graph: the rest of the process stays eager.
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for the data in the graph; each Session.run feeds them arrays,
+        # here one example at a time. The batch dimension is None, so any count fits.
         x = v1.placeholder(tf.float32, shape=[None, 2], name="x")
         y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
 
         # Build the model
+        # Two layers of variables with their starting values, which the initializer op assigns
+        # once. minimize adds the gradient and update ops: running train_op is one step. The
+        # accuracy is ops too: the output rounded at 0.5, compared with the target, averaged.
         W1 = v1.get_variable("W1", initializer=spec.initial_weights["W1"])
         b1 = v1.get_variable("b1", initializer=spec.initial_weights["b1"])
         W2 = v1.get_variable("W2", initializer=spec.initial_weights["W2"])
@@ -31,15 +37,17 @@ def train(spec=SPEC):
 
         loss = tf.reduce_mean(tf.square(hypothesis - y))
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss)
+        predicted = tf.cast(hypothesis > 0.5, tf.float32)
+        accuracy = tf.reduce_mean(tf.cast(tf.equal(predicted, y), tf.float32))
         init = v1.global_variables_initializer()
 
     # Train
+    # Each Session.run of [loss, train_op] is one update on one example, in the given order.
     with v1.Session(graph=graph) as session:
         session.run(init)
         losses = []
         for epoch in range(spec.epochs):
             epoch_loss = np.float32(0)
-            # One example per update, in the given order (fit with batch_size=1, no shuffling).
             for example in range(len(spec.x_train)):
                 feed = {x: spec.x_train[example:example + 1], y: spec.y_train[example:example + 1]}
                 loss_value, _ = session.run([loss, train_op], feed_dict=feed)
@@ -47,9 +55,13 @@ def train(spec=SPEC):
             losses.append(epoch_loss / len(spec.x_train))  # each epoch's mean loss, as Keras's history
 
         # Evaluate
+        # Evaluating is running other ops of the same graph: the accuracy fed the four points,
+        # the hypothesis fed the probe inputs, and the variables for their values.
+        accuracy_value = session.run(accuracy, feed_dict={x: spec.x_train, y: spec.y_train})
         predictions = session.run(hypothesis, feed_dict={x: spec.probe_inputs})
         weights = session.run({"W1": W1, "b1": b1, "W2": W2, "b2": b2})
-    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions)
+    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,
+                          metrics={"accuracy": float(accuracy_value)})
 
 
 if __name__ == "__main__":

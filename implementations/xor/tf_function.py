@@ -4,6 +4,9 @@ Description: The eager step traced once by @tf.function and then run as a graph,
 """
 
 # Setup
+# The eager program with @tf.function on its functions: TensorFlow traces each once into a
+# graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -13,11 +16,14 @@ from implementations.xor.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
-    # One example per update, in the given order (fit with batch_size=1, no shuffling).
+    # The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the
+    # given order: one update each.
     examples = [(tf.constant(spec.x_train[i:i + 1]), tf.constant(spec.y_train[i:i + 1]))
                 for i in range(len(spec.x_train))]
 
     # Build the model
+    # The weights are tf.Variables, created outside the traced functions, which read and
+    # update them. Keras's SGD optimizer applies the updates.
     W1, b1 = tf.Variable(spec.initial_weights["W1"]), tf.Variable(spec.initial_weights["b1"])
     W2, b2 = tf.Variable(spec.initial_weights["W2"]), tf.Variable(spec.initial_weights["b2"])
 
@@ -26,17 +32,17 @@ def train(spec=SPEC):
         hidden = tf.sigmoid(tf.matmul(x, W1) + b1)
         return tf.sigmoid(tf.matmul(hidden, W2) + b2)
 
-    learning_rate = tf.constant(spec.learning_rate)
+    optimizer = keras.optimizers.SGD(spec.learning_rate)
 
     # Train
+    # The whole step, tape, gradient and update, is one traced graph: each call after the
+    # first runs it without going back through Python op by op.
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(xor_model(x) - y))
         gradients = tape.gradient(loss, [W1, b1, W2, b2])
-        # Plain SGD written out, as Keras's SGD computes it: w -= learning_rate * gradient.
-        for variable, gradient in zip([W1, b1, W2, b2], gradients):
-            variable.assign_sub(learning_rate * gradient)
+        optimizer.apply_gradients(zip(gradients, [W1, b1, W2, b2]))
         return loss
 
     losses = []
@@ -47,9 +53,19 @@ def train(spec=SPEC):
         losses.append(epoch_loss / len(examples))  # each epoch's mean loss, as Keras's history
 
     # Evaluate
+    # A keras.metrics object accumulates batches with update_state and reports with result:
+    # BinaryAccuracy counts the outputs on the right side of 0.5. Then the probe outputs.
+    accuracy = keras.metrics.BinaryAccuracy()
+
+    @tf.function
+    def evaluate(x, y):
+        accuracy.update_state(y, xor_model(x))
+
+    evaluate(tf.constant(spec.x_train), tf.constant(spec.y_train))
     predictions = xor_model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(),
-                          weights={"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()})
+                          weights={"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()},
+                          metrics={"accuracy": float(accuracy.result())})
 
 
 if __name__ == "__main__":
