@@ -17,7 +17,8 @@ from implementations.xor.spec import SPEC
 # TensorFlow's CPU sigmoid, on tensors shorter than one SIMD packet (here 1 or 2 values), is
 # e / (1 + e) with e = expf(min(z, 16.6355324)) from the C library. With NumPy's float32 exp
 # instead, 21% of sigmoids round differently; with float64 exp, 0.04%: so call that expf.
-expf = ctypes.CDLL(ctypes.util.find_library("m")).expf
+# The C library's: libm on Linux and macOS, the Universal C Runtime on Windows (no libm there).
+expf = ctypes.CDLL(ctypes.util.find_library("m") or ctypes.util.find_library("ucrtbase")).expf
 expf.restype, expf.argtypes = ctypes.c_float, [ctypes.c_float]
 
 
