@@ -7,28 +7,54 @@ import platform  # noqa: E402
 
 import pytest  # noqa: E402
 
-from benchmarks import SEED_EXPERIMENT  # noqa: E402
+from implementations import runtimes  # noqa: E402
+
+# The runtime comes from the environment (KERAS_BACKEND, TF_USE_LEGACY_KERAS), which
+# `tf-rosetta bench --runtime` sets for this process; it must be entered before TensorFlow.
+runtimes.activate(runtimes.current())
+
+from benchmarks import HARNESS_SCHEDULE, SEED_EXPERIMENT  # noqa: E402
+from benchmarks.variants import KERAS_VARIANTS  # noqa: E402
 from implementations import registry  # noqa: E402
+from implementations.devices import two_logical_cpus  # noqa: E402
+
+two_logical_cpus()  # before TensorFlow's first op: the tf_function+mirrored row runs on two replicas
 
 _LOAD_AT_START = os.getloadavg()
 
 
 def pytest_addoption(parser):
     parser.addoption("--tasks", default="", metavar="TASK,...",
-                     help=f"comma-separated tasks to time (default: all, and {SEED_EXPERIMENT})")
+                     help=f"comma-separated tasks to time (default: all, {SEED_EXPERIMENT} and {HARNESS_SCHEDULE})")
+    parser.addoption("--runtime", default=runtimes.current(), choices=runtimes.RUNTIMES,
+                     help="the runtime this process is in, as its environment set it (tf-rosetta bench --runtime "
+                          "sets both); under another than tensorflow only the Keras rows run")
 
 
 def pytest_collection_modifyitems(config, items):
     wanted = [name for name in config.getoption("--tasks").split(",") if name]
-    accepted = [*registry.TASKS, SEED_EXPERIMENT]
+    accepted = [*registry.TASKS, SEED_EXPERIMENT, HARNESS_SCHEDULE]
     for name in wanted:
         if name not in accepted:
             raise pytest.UsageError(f"--tasks: unknown task {name!r}; accepted: {', '.join(accepted)}")
-    if not wanted:
+    runtime = config.getoption("--runtime")
+    if runtime != runtimes.current():
+        raise pytest.UsageError(f"--runtime {runtime}: this process is in {runtimes.current()}, which its "
+                                f"environment chose before TensorFlow was imported; run tf-rosetta bench --runtime "
+                                f"{runtime}")
+    kept = [item for item in items if (not wanted or item.callspec.params.get("task") in wanted)
+            and (runtime == runtimes.DEFAULT or _keras_row_that_runs(item, runtime))]
+    if len(kept) == len(items):
         return
-    kept = [item for item in items if item.callspec.params.get("task") in wanted]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
+
+
+def _keras_row_that_runs(item, runtime) -> bool:
+    """Under another runtime: the Keras rows (fit, train_on_batch) of the tasks whose Keras programs run there."""
+    params = item.callspec.params
+    return (params.get("variant") in KERAS_VARIANTS and params.get("task") in registry.TASKS
+            and not runtimes.not_applicable(runtime, "keras_sequential", params["task"]))
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +83,7 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     machine_info["tf_rosetta"] = {
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
+        "runtime": runtimes.current(),
         "numpy": numpy.__version__,
         "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset"),
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),

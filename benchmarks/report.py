@@ -8,7 +8,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import SEED_EXPERIMENT
+from benchmarks import HARNESS_SCHEDULE, SEED_EXPERIMENT
+
+SCHEDULE_KEYS = ("wall_s", "ideal_s", "wall_over_ideal", "programs_alone_s", "startup_s", "worst_slowdown",
+                 "worst_slowdown_program")
 
 BASELINES = ("eager_tape", "eager")  # the row every speed-up is measured against
 FLOOR = "numpy_reference"  # the row every distance is measured from
@@ -30,6 +33,7 @@ class Row:
     what: str = ""
     seed_seconds_per_call: float | None = None
     load_average: float | None = None  # the 1-minute load average when it finished
+    schedule: dict | None = None  # the harness schedule's numbers (benchmarks/test_harness_schedule.py)
 
     @property
     def per_step_s(self) -> float:
@@ -50,7 +54,7 @@ class Run:
     def tasks(self) -> list[str]:
         """In the order they ran, seed 002's experiment last."""
         names = list(dict.fromkeys(row.task for row in self.rows))
-        return sorted(names, key=lambda name: name == SEED_EXPERIMENT)
+        return sorted(names, key=lambda name: (name == SEED_EXPERIMENT, name == HARNESS_SCHEDULE))
 
     def rows_of(self, task: str) -> list[Row]:
         return [row for row in self.rows if row.task == task]
@@ -72,7 +76,8 @@ def parse(data: dict, source: str = "benchmark JSON") -> Run:
                       median_round_s=float(stats["median"]), iqr_round_s=float(stats["iqr"]),
                       rounds=int(stats["rounds"]), first_round_s=extra.get("first_round_s"),
                       what=str(extra.get("what", "")), seed_seconds_per_call=extra.get("seed_seconds_per_call"),
-                      load_average=extra.get("load_average"))
+                      load_average=extra.get("load_average"),
+                      schedule={key: extra[key] for key in SCHEDULE_KEYS} if "wall_s" in extra else None)
         except (KeyError, TypeError, ValueError) as error:
             raise ReportError(f"{source}: benchmark {name} lacks a tf-rosetta field or value ({error})") from None
         if row.steps < 1 or not (math.isfinite(row.median_round_s) and row.median_round_s > 0):
@@ -147,11 +152,26 @@ iqr: the spread of the rounds (interquartile range / median); load: the 1-minute
      (above the CPU count, other work was slowing the timings down)"""
 
 
+def format_schedule(row: Row) -> str:
+    """The harness schedule: compare's wall time against its ideal, and the worst slow-down."""
+    numbers = row.schedule
+    startups = ", ".join(f"{seconds:.1f} s" for seconds in numbers["startup_s"])
+    return (f"{HARNESS_SCHEDULE}: {row.what}\n"
+            f"wall {numbers['wall_s']:.1f} s; ideal {numbers['ideal_s']:.1f} s (the programs alone, "
+            f"{numbers['programs_alone_s']:.1f} s, over the cores, plus a start-up: {startups}); "
+            f"wall / ideal {numbers['wall_over_ideal']:.2f}\n"
+            f"the program slowed most inside compare: {numbers['worst_slowdown_program']}, "
+            f"{numbers['worst_slowdown']:.2f}x its time alone (programs under 0.5 s alone left out)")
+
+
 def format_task(run: Run, task: str, previous: Run | None = None) -> str:
     rows = run.rows_of(task)
+    if rows and rows[0].schedule is not None:
+        return format_schedule(rows[0])
     baseline, floor = baseline_of(run, task), run.find(task, FLOOR)
     unit = "call" if task == SEED_EXPERIMENT else "step"
-    header = (f"{'variant':<32} {'steps':>5} {'rounds':>6} {'a round':>9} {'iqr':>5} {'per ' + unit:>10} "
+    width = max([32] + [len(row.variant) for row in rows])  # rows of another runtime are named for it
+    header = (f"{'variant':<{width}} {'steps':>5} {'rounds':>6} {'a round':>9} {'iqr':>5} {'per ' + unit:>10} "
               f"{'vs eager':>9} {'x numpy':>8} {'first round':>12} {'load':>5}")
     if previous is not None:
         header += f" {'saved':>10} {'now/saved':>9}"
@@ -159,7 +179,7 @@ def format_task(run: Run, task: str, previous: Run | None = None) -> str:
     for row in rows:
         extra = row.first_round_extra_s
         load = "—" if row.load_average is None else f"{row.load_average:.1f}"
-        line = (f"{row.variant:<32} {row.steps:>5} {row.rounds:>6} {format_duration(row.median_round_s):>9} "
+        line = (f"{row.variant:<{width}} {row.steps:>5} {row.rounds:>6} {format_duration(row.median_round_s):>9} "
                 f"{row.iqr_round_s / row.median_round_s:>5.0%} {format_duration(row.per_step_s):>10} "
                 f"{_ratio(speed_up(row, baseline)):>9} {_ratio(times_floor(row, floor)):>8} "
                 f"{('+' if extra is not None and extra >= 0 else '') + format_duration(extra):>12} {load:>5}")
@@ -197,7 +217,7 @@ def draw_chart(run: Run, path, previous: Run | None = None) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tasks = run.tasks()
+    tasks = [task for task in run.tasks() if task != HARNESS_SCHEDULE]  # a schedule, not step times
     columns = 2 if len(tasks) > 1 else 1
     panel_rows = math.ceil(len(tasks) / columns)
     figure, axes = plt.subplots(panel_rows, columns, figsize=(7.5 * columns, 4.6 * panel_rows + 1.0), squeeze=False)

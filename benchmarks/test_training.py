@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks import tasks, variants
 from benchmarks.variants import oracle_losses, problems_with, steps_per_recorded_loss, tolerance_for
-from implementations import registry
+from implementations import registry, runtimes
 
 SHORT_ROUNDS_SECONDS = 0.5
 MAX_SHORT_ROUNDS = 200
@@ -57,7 +57,9 @@ def test_training_step(benchmark, rounds, task, variant):
         for result in runner.results:
             assert not spec.quality_problems(result), spec.quality_problems(result)
     benchmark.extra_info.update(
-        task=task, variant=variant, steps=runner.steps, what=runner.what, first_round_s=first_round,
+        # Under another runtime the row is named for it: `tf-rosetta bench --runtime all` puts them side by side.
+        task=task, variant=variant if runtimes.current() == runtimes.DEFAULT else f"{variant} [{runtimes.current()}]",
+        steps=runner.steps, what=runner.what, first_round_s=first_round,
         checked=f"{len(round_losses)} rounds' losses within rtol {tolerance.rtol:g}, atol {tolerance.atol:g} "
                 f"of the oracle's (largest difference {largest:.3g})",
         load_average=os.getloadavg()[0],

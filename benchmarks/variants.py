@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from implementations import registry
+from implementations import registry, runtimes
 from implementations.contract import Tolerance
 
 # Python loops of single steps cost the same per step after a few: 200 keep a round short.
@@ -55,10 +55,28 @@ def _stacked(batches):
     return np.stack([x for x, _ in batches]), np.stack([y for _, y in batches])
 
 
+def _non_trainable(module) -> tuple:
+    """Weights that training assigns but the optimizer never sees (BatchNorm's moving statistics)."""
+    return tuple(getattr(module, "NON_TRAINABLE", ()))
+
+
+def _forward(module, spec, weights, x, step, jit_compile=False):
+    """The forward pass of training step `step`: train_model where the task has one, else model.
+
+    jit_compile: XLA compiles the step. XLA's stateless random ops draw other numbers than
+    TensorFlow's kernels (see `tf-rosetta divergences xla_stateless_random`), so a task whose
+    step draws them takes the kernels' numbers as data there.
+    """
+    if hasattr(module, "train_model"):
+        return module.train_model(spec, weights, x, step, jit_compile=jit_compile)
+    return module.model(weights, x)
+
+
 def _tf2_state(module, spec):
     """Variables and an optimizer, with a reset() to the spec's start; built outside any trace."""
-    weights = {name: tf.Variable(value, name=name) for name, value in spec.initial_weights.items()}
-    variables = list(weights.values())
+    weights = {name: tf.Variable(value, name=name, trainable=name not in _non_trainable(module))
+               for name, value in spec.initial_weights.items()}
+    variables = [variable for name, variable in weights.items() if name not in _non_trainable(module)]
     optimizer = module.optimizer(spec)
     optimizer.build(variables)
     fresh_optimizer = [variable.numpy() for variable in optimizer.variables]
@@ -72,10 +90,10 @@ def _tf2_state(module, spec):
     return weights, variables, optimizer, reset
 
 
-def _train_step(module, weights, variables, optimizer):
-    def train_step(x, y):
+def _train_step(module, spec, weights, variables, optimizer, jit_compile=False):
+    def train_step(x, y, step):
         with tf.GradientTape() as tape:
-            loss = module.loss(y, module.model(weights, x))
+            loss = module.loss(y, _forward(module, spec, weights, x, step, jit_compile))
         gradients = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(gradients, variables))
         return loss
@@ -83,17 +101,19 @@ def _train_step(module, weights, variables, optimizer):
     return train_step
 
 
-def _step_loop(module, spec, compile_step, style, what):
+def _step_loop(module, spec, compile_step, style, what, jit_compile=False):
     steps = loop_steps(module, spec)
     batches = [(tf.constant(x), tf.constant(y)) for x, y in module.batches(spec)]
     weights, variables, optimizer, reset = _tf2_state(module, spec)
-    train_step = compile_step(_train_step(module, weights, variables, optimizer))
+    train_step = compile_step(_train_step(module, spec, weights, variables, optimizer, jit_compile))
+    # The step as a tensor: a Python int would trace a new graph every step.
+    step_numbers = [tf.constant(step, tf.int64) for step in range(steps)]
 
     def run():
         losses = []
         for step in range(steps):
             x, y = batches[step % len(batches)]
-            losses.append(train_step(x, y).numpy())
+            losses.append(train_step(x, y, step_numbers[step]).numpy())
         return np.array(losses)
 
     return Runner(steps, run, reset, style, what)
@@ -111,7 +131,7 @@ def tf_function(module, spec):
 
 def tf_function_xla(module, spec):
     return _step_loop(module, spec, lambda step: tf.function(step, jit_compile=True), "xla",
-                      "a Python loop of one @tf.function(jit_compile=True) step")
+                      "a Python loop of one @tf.function(jit_compile=True) step", jit_compile=True)
 
 
 def _graph_loop(module, spec, jit_compile, style, what):
@@ -119,7 +139,7 @@ def _graph_loop(module, spec, jit_compile, style, what):
     batches = module.batches(spec)
     xs, ys = (tf.constant(array) for array in _stacked(batches))
     weights, variables, optimizer, reset = _tf2_state(module, spec)
-    train_step = _train_step(module, weights, variables, optimizer)
+    train_step = _train_step(module, spec, weights, variables, optimizer, jit_compile)
 
     @tf.function(jit_compile=jit_compile)
     def train_loop():
@@ -129,7 +149,7 @@ def _graph_loop(module, spec, jit_compile, style, what):
                 x, y = xs[0], ys[0]
             else:
                 x, y = xs[step % len(batches)], ys[step % len(batches)]
-            losses = losses.write(step, train_step(x, y))
+            losses = losses.write(step, train_step(x, y, tf.cast(step, tf.int64)))
         return losses.stack()
 
     return Runner(steps, lambda: train_loop().numpy(), reset, style, what)
@@ -152,9 +172,13 @@ def tf1_session(module, spec):
     graph = tf.Graph()
     with graph.as_default():
         x, y = (v1.placeholder(array.dtype, shape=(None, *array.shape[1:])) for array in batches[0])
-        weights = {name: v1.get_variable(name, initializer=value) for name, value in spec.initial_weights.items()}
-        loss = module.loss(y, module.model(weights, x))
-        train_op = module.tf1_optimizer(spec).minimize(loss)
+        step_fed = v1.placeholder(tf.int64, shape=())
+        weights = {name: v1.get_variable(name, initializer=value, trainable=name not in _non_trainable(module))
+                   for name, value in spec.initial_weights.items()}
+        loss = module.loss(y, _forward(module, spec, weights, x, step_fed))
+        # Assignments the loss does not depend on (moving statistics) run with the train op.
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            train_op = module.tf1_optimizer(spec).minimize(loss)
         init = v1.global_variables_initializer()  # also the optimizer's slots
     session = v1.Session(graph=graph)
 
@@ -162,7 +186,7 @@ def tf1_session(module, spec):
         losses = []
         for step in range(steps):
             x_batch, y_batch = batches[step % len(batches)]
-            loss_value, _ = session.run([loss, train_op], feed_dict={x: x_batch, y: y_batch})
+            loss_value, _ = session.run([loss, train_op], feed_dict={x: x_batch, y: y_batch, step_fed: step})
             losses.append(loss_value)
         return np.array(losses)
 
@@ -172,20 +196,32 @@ def tf1_session(module, spec):
 
 def _keras_state(module, spec, steps_per_execution=1):
     model = module.keras_model(spec, steps_per_execution)
-    fresh_weights = model.get_weights()
+    # Every variable, not only get_weights(): a Dropout layer's seed generator state too.
+    fresh_variables = [variable.numpy() for variable in model.variables]
     model.optimizer.build(model.trainable_variables)
     fresh_optimizer = [variable.numpy() for variable in model.optimizer.variables]
 
     def reset():
-        model.set_weights(fresh_weights)
+        for variable, value in zip(model.variables, fresh_variables):
+            variable.assign(value)
         for variable, value in zip(model.optimizer.variables, fresh_optimizer):
             variable.assign(value)
 
     return model, reset
 
 
-def keras_sequential(module, spec):
+def keras_fit_steps(module, spec) -> int:
+    """Steps of the fit row: the whole run, or under another runtime than the default as many as
+    the loops' (Keras 3 on JAX runs fit op by op without XLA: several times slower a step)."""
     steps = steps_per_round(module, spec)
+    if runtimes.current() == runtimes.DEFAULT:
+        return steps
+    per_epoch = getattr(module, "KERAS_STEPS_PER_EPOCH", 1)
+    return min(steps, max(LOOP_MAX_STEPS // per_epoch, 1) * per_epoch)
+
+
+def keras_sequential(module, spec):
+    steps = keras_fit_steps(module, spec)
     dataset = tf.data.Dataset.from_tensor_slices(_stacked(module.batches(spec))).repeat()
     # As the task's implementations: one step an epoch, or (xor) an epoch of single examples
     # run in one call.
@@ -246,6 +282,50 @@ def numpy_reference(module, spec):
                   steps_per_loss=steps_per_recorded_loss(short_spec), results=results)
 
 
+def tf_function_mirrored(module, spec):
+    """The task's mirrored_tape step: the tf.function step on two replicas (MirroredStrategy over
+    two logical CPUs), each on half of every batch, the loss over the global batch, the
+    gradients all-reduced. Only for tasks with distributed programs (their module says
+    DISTRIBUTED and gives per_example_loss)."""
+    if not getattr(module, "DISTRIBUTED", False):
+        import pytest
+
+        pytest.skip(f"{spec.task} has no distributed programs: tf_function+mirrored times mirrored_tape's step")
+    from implementations.devices import two_logical_cpus
+
+    # As the programs: the replicas' values added on /cpu:0 (see mirrored_tape).
+    strategy = tf.distribute.MirroredStrategy(two_logical_cpus(), cross_device_ops=tf.distribute.ReductionToOneDevice())
+    steps = loop_steps(module, spec)
+    batches = module.batches(spec)
+    global_batch = len(batches[0][0])
+
+    def halves(array):
+        half = len(array) // strategy.num_replicas_in_sync
+        return strategy.experimental_distribute_values_from_function(
+            lambda context: tf.constant(array[context.replica_id_in_sync_group * half:][:half]))
+
+    distributed = [(halves(x), halves(y)) for x, y in batches]
+    with strategy.scope():
+        weights, variables, optimizer, reset = _tf2_state(module, spec)
+
+    def replica_step(x, y):
+        with tf.GradientTape() as tape:
+            per_example = module.per_example_loss(y, module.model(weights, x))
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    @tf.function
+    def train_step(x, y):
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(replica_step, args=(x, y)), axis=None)
+
+    def run():
+        return np.array([train_step(*distributed[step % len(distributed)]).numpy() for step in range(steps)])
+
+    return Runner(steps, run, reset, "mirrored_tape",
+                  "a Python loop of one @tf.function step run by MirroredStrategy on two logical CPUs")
+
+
 # Checks of what a round computed.
 
 _oracles = {}
@@ -267,7 +347,7 @@ def tolerance_for(runner, module, spec):
         return Tolerance(rtol=0, atol=0, reason="the same program on the same data: it must repeat itself")
     if runner.style == "xla":
         return getattr(module, "XLA_TOLERANCE", XLA_TOLERANCE)
-    return spec.tolerance_for(runner.style)
+    return spec.tolerance_for(runner.style, runtimes.current())
 
 
 def problems_with(losses, steps_per_loss, oracle, oracle_steps_per_loss, tolerance) -> tuple[list[str], float]:
@@ -298,6 +378,9 @@ def problems_with(losses, steps_per_loss, oracle, oracle_steps_per_loss, toleran
     return [], largest
 
 
+# The rows that run under every runtime (README, Runtimes); the others need TensorFlow's own ops.
+KERAS_VARIANTS = ("keras_sequential", "keras_sequential+fit_numpy", "keras_sequential+train_on_batch")
+
 # The rows of every task's table, in the order they are printed.
 VARIANTS = {
     "numpy_reference": numpy_reference,
@@ -307,6 +390,7 @@ VARIANTS = {
     "tf_function+xla": tf_function_xla,
     "tf_function+loop": tf_function_loop,
     "tf_function+xla+loop": tf_function_xla_loop,
+    "tf_function+mirrored": tf_function_mirrored,
     "keras_sequential": keras_sequential,
     "keras_sequential+fit_numpy": keras_sequential_fit_numpy,
     "keras_sequential+train_on_batch": keras_sequential_train_on_batch,

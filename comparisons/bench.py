@@ -2,6 +2,8 @@
 
 import argparse
 import importlib.util
+import json
+import os
 import subprocess
 import sys
 import time
@@ -10,7 +12,7 @@ from pathlib import Path
 import benchmarks
 from benchmarks import report
 from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE
-from implementations import registry
+from implementations import registry, runtimes
 
 DEFAULT_OUTPUT = "bench-results"
 MAX_ROUNDS = 1000
@@ -41,18 +43,33 @@ def _check_names(names: list[str]) -> list[str]:
     return names
 
 
-def pytest_command(names: list[str], rounds: int, json_path: Path) -> list[str]:
-    """The pytest run behind `tf-rosetta bench`: the benchmarks folder, grouped by task."""
+def pytest_command(names: list[str], rounds: int, json_path: Path, runtime: str = runtimes.DEFAULT) -> list[str]:
+    """The pytest run behind `tf-rosetta bench`: the benchmarks folder, grouped by task, in one
+    runtime (its process gets the runtime's environment: see runtime_environment)."""
     command = [sys.executable, "-m", "pytest", str(Path(benchmarks.__file__).parent),
                "-q", "-p", "no:cacheprovider", "--benchmark-quiet", "--benchmark-group-by=param:task",
-               f"--benchmark-min-rounds={rounds}", f"--benchmark-json={json_path}"]
+               f"--benchmark-min-rounds={rounds}", f"--benchmark-json={json_path}", f"--runtime={runtime}"]
     if names:
         command.append(f"--tasks={','.join(names)}")
     return command
 
 
+def runtime_environment(runtime: str) -> dict:
+    """This process's environment with the runtime's settings: benchmarks/conftest.py enters it."""
+    return {**os.environ, **runtimes.ENVIRONMENT[runtime]}
+
+
+def merge_runs(paths: list[Path], merged: Path) -> Path:
+    """One benchmark JSON of the runs of several runtimes (their rows are named for the runtime)."""
+    runs = [json.loads(path.read_text()) for path in paths]
+    data = {**runs[0], "benchmarks": [row for run in runs for row in run["benchmarks"]]}
+    merged.write_text(json.dumps(data, indent=1))
+    return merged
+
+
 def command_bench(args) -> int:
     names = _check_names(args.tasks)
+    chosen = [runtimes.check(runtime) for runtime in (runtimes.RUNTIMES if args.runtime == "all" else [args.runtime])]
     if importlib.util.find_spec("pytest_benchmark") is None:
         print("tf-rosetta: bench needs pytest and pytest-benchmark: pip install -e '.[test]'", file=sys.stderr)
         return EXIT_USAGE
@@ -67,12 +84,27 @@ def command_bench(args) -> int:
 
     print(f"timing {', '.join(names) or 'every task and ' + benchmarks.SEED_EXPERIMENT}, "
           f"{args.rounds} rounds each (a few minutes) ...", flush=True)
-    # From the project root, so pytest finds pyproject.toml's settings.
-    completed = subprocess.run(pytest_command(names, args.rounds, json_path.resolve()),
-                               cwd=Path(benchmarks.__file__).parent.parent)
-    if completed.returncode != 0:
-        print(f"tf-rosetta: the benchmarks failed (pytest exit {completed.returncode}): no table", file=sys.stderr)
-        return EXIT_DISAGREE
+    paths = []
+    for runtime in chosen:
+        path = json_path if chosen == [runtimes.DEFAULT] else output / f"bench-{stamp}-{runtime}.json"
+        if runtime != runtimes.DEFAULT:
+            print(f"runtime {runtime}: the Keras rows only", flush=True)
+        # From the project root, so pytest finds pyproject.toml's settings.
+        completed = subprocess.run(pytest_command(names, args.rounds, path.resolve(), runtime),
+                                   cwd=Path(benchmarks.__file__).parent.parent, env=runtime_environment(runtime))
+        if completed.returncode == 5 and runtime != runtimes.DEFAULT:  # no Keras row among the names
+            continue
+        if completed.returncode != 0:
+            print(f"tf-rosetta: the benchmarks failed under runtime {runtime} (pytest exit {completed.returncode}): "
+                  f"no table", file=sys.stderr)
+            return EXIT_DISAGREE
+        paths.append(path)
+    if not paths:
+        print(f"tf-rosetta: nothing to time under runtime {args.runtime}: only the Keras rows of the tasks run there",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if paths != [json_path]:
+        merge_runs(paths, json_path)
     run = report.load(json_path)
     print()
     print(report.format_report(run, args.compare))
@@ -89,4 +121,7 @@ def register(commands) -> None:
     bench.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR",
                        help=f"where the JSON and the chart go (default {DEFAULT_OUTPUT}/)")
     bench.add_argument("--compare", type=_saved_run, metavar="PATH", help="a saved bench JSON to compare with")
+    bench.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
+                       help=f"{', '.join(runtimes.RUNTIMES)} or all (default {runtimes.DEFAULT}); another runtime "
+                            "times the Keras rows (fit, train_on_batch), in a process of its own (README, Runtimes)")
     bench.set_defaults(handler=command_bench)

@@ -114,7 +114,7 @@ def command_run(args) -> int:
     runs = []
     for program in programs:
         print(f"== {task} / {program}" + ("" if runtime == runtimes.DEFAULT else f" [runtime {runtime}]"), flush=True)
-        reason = runtimes.not_applicable(runtime, program)
+        reason = runtimes.not_applicable(runtime, program, task)
         if reason:
             print(f"not applicable under runtime {runtime}: {reason}")
             continue

@@ -76,10 +76,12 @@ class Concept:
     section: str | None = None  # only lines in these sections count ("A|B"; None: anywhere)
     first_only: tuple = ()  # programs where only the first hit counts
     sections_of: tuple = ()  # (program, sections) pairs that replace `section` for that program
+    tasks: tuple = ()  # the tasks whose programs have the concept (empty: every task)
 
 
-TF2 = ("eager_tape", "tf_function")
-KERAS = ("keras_sequential", "keras_functional", "keras_subclassed")
+# The tf.distribute programs of some tasks write the TF2 step or the Keras model under a strategy.
+TF2 = ("eager_tape", "tf_function", "mirrored_tape", "multiworker_tape")
+KERAS = ("keras_sequential", "keras_functional", "keras_subclassed", "mirrored_keras", "multiworker_keras")
 
 
 def _patterns(tf1=None, tf2=None, keras=None, numpy=None, **by_program) -> dict:
@@ -96,7 +98,7 @@ CONCEPTS = (
         "TF1: `v1.placeholder` · TF2: an argument of the model function · Keras: `keras.Input` "
         "(subclassed: the argument of `call`) · NumPy: a function argument",
         _patterns(tf1=r"\bv1\.placeholder\b|\btf\.compat\.v1\.placeholder\b",
-                  tf2=r"^\s*def (?!train\b)\w+\(\w+",
+                  tf2=r"^\s*def (?!train\b|dataset_fn\b)\w+\(\w+",
                   keras=r"\bkeras\.Input\b",
                   keras_subclassed=r"\bdef call\(self, \w+",
                   numpy=r"^\s*def (?!train\b)\w+\(\w+"),
@@ -116,8 +118,8 @@ CONCEPTS = (
         section="Build the model"),
     Concept(
         "One training step",
-        "TF1: `session.run(train_op)` · TF2: `tape.gradient` then `optimizer.apply_gradients` or "
-        "`assign_sub` (`@tf.function` compiles the step) · Keras: `fit` · NumPy: gradients by hand, `-=`",
+        "TF1: `session.run(train_op)` · TF2: `tape.gradient` then `optimizer.apply_gradients` "
+        "(`@tf.function` compiles the step) · Keras: `fit` · NumPy: gradients by hand, `-=`",
         _patterns(tf1=r"\bsession\.run\(\[?[^\n]*\btrain_op\b",
                   tf2=r"\btape\.gradient\b|\boptimizer\.apply_gradients\b|\boptimizer\.minimize\b|\.assign_sub\b",
                   tf_function=r"@tf\.function\b|\btape\.gradient\b|\boptimizer\.apply_gradients\b"
@@ -133,11 +135,11 @@ CONCEPTS = (
                   tf2=r"\btf\.constant\(spec\.\w+|\btf\.data\.Dataset\b",
                   keras=r"\btf\.data\.Dataset\b",
                   numpy=r"= spec\.(?:x|y|images|labels|features|inputs)\w*"),
-        section="Prepare the data|Train"),
+        # Evaluate too: a TF1 program feeds the data again to run its metric ops.
+        section="Prepare the data|Train|Evaluate"),
     Concept(
         "Optimizer",
-        "TF1: `v1.train.*Optimizer` · TF2 and Keras: `keras.optimizers.*` (or SGD by hand with `assign_sub`) "
-        "· NumPy: the update rule by hand",
+        "TF1: `v1.train.*Optimizer` · TF2 and Keras: `keras.optimizers.*` · NumPy: the update rule by hand",
         _patterns(tf1=r"\b(?:v1|tf\.compat\.v1)\.train\.\w+Optimizer\b",
                   # or the SGD update written out with assign_sub
                   tf2=r"\b(?:tf\.)?keras\.optimizers\.\w+\b|\w+\.assign_sub\([^\n]*learning_rate[^\n]*",
@@ -149,7 +151,8 @@ CONCEPTS = (
         "Loss",
         "TF1 and TF2: the loss written with `tf` ops · Keras: `loss=` in `compile` · NumPy: `np` ops",
         _patterns(tf1=r"\b(?:loss|cost)\s*=\s*(?:tf|v1|keras)\.[^\n]*",
-                  tf2=r"\b(?:loss|cost)\s*=\s*(?:tf|keras)\.[^\n]*|\btf\.reduce_mean\([^\n]*",
+                  tf2=r"\b(?:loss|cost)\s*=\s*(?:tf|keras)\.[^\n]*|\btf\.reduce_mean\([^\n]*"
+                      r"|\btf\.nn\.compute_average_loss\([^\n]*",
                   keras=r"\bloss=(?:\"[^\"]*\"|'[^']*'|[\w.]+(?:\([^)]*\))?)",
                   numpy=r"\b(?:loss|cost)\s*=\s*np\.[^\n]*"),
         section="Build the model|Train"),
@@ -163,6 +166,58 @@ CONCEPTS = (
                   numpy=r"\w+\([^\n]*probe_inputs[^\n]*\)"),
         section="Evaluate"),
 )
+
+
+# The concepts of models that train differently from how they predict (mnist_mlp).
+TRAINING_MODE_TASKS = ("mnist_mlp",)
+CONCEPTS += (
+    Concept(
+        "Dropout",
+        "TF1 and TF2: `tf.nn.experimental.stateless_dropout(x, rate, seed=[s, step])`, the mask a function of "
+        "the seed · Keras: `keras.layers.Dropout(rate, seed=s)`, whose t-th training call draws with seed [s, t] "
+        "· NumPy: the same masks from the spec, `np.where(keep, ...)`",
+        _patterns(tf1=r"\b(?:tf\.nn\.experimental\.)?stateless_dropout\([^\n]*",
+                  # (under a strategy: each replica's rows of the batch's stateless_uniform draw)
+                  tf2=r"\b(?:tf\.nn\.experimental\.)?stateless_dropout\([^\n]*|\btf\.random\.stateless_uniform\(",
+                  keras=r"\bkeras\.layers\.Dropout\([^\n]*\)",
+                  keras_subclassed=r"\bkeras\.layers\.Dropout\([^\n]*\)|\bself\.dropout\([^\n]*\)",
+                  numpy=r"\bspec\.keep_mask\(\w+\)|\bnp\.where\(keep\b[^\n]*"),
+        section="Build the model|Train",
+        sections_of=(("keras_subclassed", "Setup"),),
+        tasks=TRAINING_MODE_TASKS),
+    Concept(
+        "Batch statistics",
+        "TF1: `tf.nn.moments` and moving-average `assign` ops that the train op runs through `UPDATE_OPS` · "
+        "TF2: `tf.nn.moments` and `moving.assign(...)` in the step · Keras: `keras.layers.BatchNormalization()` "
+        "· NumPy: `np.mean` over the batch, the moving averages by hand",
+        _patterns(tf1=r"\btf\.nn\.moments\([^\n]*\)|\bv1\.assign\(moving_\w+|\bcontrol_dependencies\([^\n]*UPDATE_OPS",
+                  tf2=r"\btf\.nn\.moments\([^\n]*\)|\bmoving_\w+\.assign\b",
+                  keras=r"\bkeras\.layers\.BatchNormalization\([^\n]*\)",
+                  keras_subclassed=r"\bkeras\.layers\.BatchNormalization\([^\n]*\)|\bself\.batch_norm\([^\n]*\)",
+                  numpy=r"\bnp\.mean\([^\n]*axis=0\)|\bweights\[\"moving_\w+\"\] ="),
+        section="Build the model|Train",
+        sections_of=(("keras_subclassed", "Setup"),),
+        tasks=TRAINING_MODE_TASKS),
+    Concept(
+        "Training flag",
+        "TF1: a `training` placeholder, fed True to train, and `tf.cond` · TF2 and NumPy: a `training` argument "
+        "and `if training:` · Keras: implicit, `fit` calls the model with training=True, `evaluate` and `predict` "
+        "with False; a subclassed model's `call(x, training)` passes it to its layers",
+        _patterns(tf1=r"\bplaceholder_with_default\(False[^\n]*|\btraining: True\b|\btf\.cond\(training\b",
+                  tf2=r"\w+\([^()\n]*\btraining=(?:True|False)[^()\n]*\)|\bif training\b",
+                  keras=r"\bmodel\.(?:fit|evaluate|predict)\b",
+                  keras_subclassed=r"\bdef call\(self, \w+, training[^\n]*\)|\btraining=training\b"
+                                   r"|\bmodel\.(?:fit|evaluate|predict)\b",
+                  numpy=r"\w+\([^()\n]*\btraining=(?:True|False)[^()\n]*\)|\bif training\b"),
+        section="Prepare the data|Build the model|Train|Evaluate",
+        sections_of=(("keras_subclassed", "Setup|Train|Evaluate"),),
+        tasks=TRAINING_MODE_TASKS),
+)
+
+
+def concepts_of(task: str) -> tuple:
+    """The concepts a task's programs have: every task's, and those of its kind."""
+    return tuple(concept for concept in CONCEPTS if not concept.tasks or task in concept.tasks)
 
 
 @dataclass(frozen=True)
@@ -203,7 +258,7 @@ def concept_map(task: str) -> dict[str, dict[str, list[Hit]]]:
     sections = {program: read_sections(task, program) for program in registry.programs_of(task)}
     return {concept.name: {program: find(task, program, concept, sections[program])
                            for program in registry.programs_of(task)}
-            for concept in CONCEPTS}
+            for concept in concepts_of(task)}
 
 
 def group_hits(hits: list[Hit]) -> list[tuple[str, list[int]]]:
@@ -229,7 +284,7 @@ def markdown_table(task: str, base: str = "..") -> str:
     found = concept_map(task)
     programs = registry.programs_of(task)
     rows = ["| concept | " + " | ".join(programs) + " |", "|---|" + "---|" * len(programs)]
-    for concept in CONCEPTS:
+    for concept in concepts_of(task):
         cells = []
         for program in programs:
             path = f"{base}/{relative_path(task, program)}"
@@ -246,7 +301,9 @@ def markdown(tasks=None, base: str = "..") -> str:
              "code by `python -m comparisons.concepts` (a test fails when this file is stale); `tf-rosetta show`",
              "renders the same map on each task's page.", "",
              "| concept | in each API |", "|---|---|"]
-    lines += [f"| {concept.name} | {concept.idioms} |" for concept in CONCEPTS]
+    lines += [f"| {concept.name} | {concept.idioms}"
+              + (f" (in {', '.join(f'`{task}`' for task in concept.tasks)})" if concept.tasks else "") + " |"
+              for concept in CONCEPTS]
     for task in tasks:
         lines += ["", f"## {registry.task_title(task)} (`{task}`)", "", markdown_table(task, base)]
     return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import implementations
-from implementations import registry, runtimes
+from implementations import devices, registry, runtimes
 from implementations.contract import EXACT_METRICS, TaskSpec, Tolerance, TrainingResult
 
 QUANTITIES = ("losses", "weights", "predictions", "metrics")
@@ -175,6 +175,8 @@ def start_process(runtime: str = runtimes.DEFAULT) -> None:
     import keras
     import tensorflow as tf
 
+    with contextlib.suppress(devices.DevicesAlreadyInitialized):  # (then the distributed programs say so)
+        devices.two_logical_cpus()  # before the first op; the one-device programs compute the same bits
     tf.constant([1.0]) + 1.0
     tf.function(lambda x: x * 2.0)(tf.constant([1.0]))
     graph = tf.Graph()
@@ -183,7 +185,7 @@ def start_process(runtime: str = runtimes.DEFAULT) -> None:
         doubled = x * 2.0
     with tf.compat.v1.Session(graph=graph) as session:
         session.run(doubled, {x: [1.0]})
-    keras.ops.convert_to_tensor([1.0])
+    keras.activations.relu(np.ones(1, np.float32))  # the backend's first tensor (Keras 2 has no keras.ops)
     _startup["seconds"] = time.perf_counter() - start
 
 
@@ -242,11 +244,14 @@ def _one_line(error: Exception) -> str:
 
 
 def _run_order(work: list[tuple[str, str, TaskSpec]]) -> list[int]:
-    """Longest programs first, so that no long one starts last: eager styles pay a Python
-    dispatch per op, and the MNIST tasks the largest matrices."""
+    """Longest programs first, so that no long one starts last: the multi-worker programs start
+    their workers, Keras under a strategy pays its replicas per epoch, eager styles a Python
+    dispatch per op, and the MNIST tasks have the largest matrices."""
+    slow = ("eager_tape", "mirrored_keras", "multiworker_keras", "multiworker_tape")  # slowest last
+
     def cost(index):
         task, program, spec = work[index]
-        return (program == "eager_tape", spec.steps * getattr(spec, "batch_size", 1))
+        return (slow.index(program) + 1 if program in slow else 0, spec.steps * getattr(spec, "batch_size", 1))
 
     return sorted(range(len(work)), key=cost, reverse=True)
 
@@ -302,7 +307,7 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
     work, task_of = [], []
     for task_index, (spec, names) in enumerate(zip(specs, wanted)):
         for program in names:
-            reason = runtimes.not_applicable(runtime, program)
+            reason = runtimes.not_applicable(runtime, program, spec.task)
             if reason:
                 runs[task_index][program] = StyleRun(program, 0.0, not_applicable=reason)
             else:
@@ -320,7 +325,7 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
 def count_programs(specs: list[TaskSpec], programs=None, runtime: str = runtimes.DEFAULT) -> int:
     """How many programs iter_comparisons will train."""
     return sum(1 for spec in specs for program in _programs(spec.task, programs)
-               if not runtimes.not_applicable(runtime, program))
+               if not runtimes.not_applicable(runtime, program, spec.task))
 
 
 def compare_tasks(specs: list[TaskSpec], programs=None, jobs: int = 1,

@@ -65,7 +65,7 @@ class Figure:
 
 
 def _finished_runs(comparison):
-    return {program: run for program, run in comparison.runs.items() if run.error is None}
+    return {program: run for program, run in comparison.runs.items() if run.result is not None and run.error is None}
 
 
 # Loss curves ----------------------------------------------------------------------------
@@ -282,12 +282,75 @@ def digits_figure(task: str, comparison, count: int = 40) -> Figure:
     return Figure("digits", f"{task}: test digits", caption, figure)
 
 
+def hidden_activations(spec, weights, images) -> np.ndarray:
+    """mnist_mlp's hidden units after BatchNorm and ReLU, in inference mode (moving statistics), in float64.
+
+    The oracle's forward pass restated from its trained weights (a test checks that these
+    activations through W2 and b2 give the oracle's logits).
+    """
+    x = np.asarray(images, np.float64).reshape(len(images), -1)
+    w = {name: np.asarray(value, np.float64) for name, value in weights.items()}
+    scale = w["gamma"] / np.sqrt(w["moving_variance"] + spec.batchnorm_epsilon)
+    return np.maximum((x @ w["W1"] - w["moving_mean"]) * scale + w["beta"], 0)
+
+
+def first_layer_figure(task: str, comparison) -> Figure:
+    """The first layer: what training changed in each hidden unit's weights (28x28 images), and its response per digit.
+
+    The change, W1 after training minus W1 at the start: the Glorot start is noise of the
+    same size, which would hide it.
+    """
+    plt = _pyplot()
+    spec, runs = comparison.spec, _finished_runs(comparison)
+    weights = runs[registry.ORACLE].result.weights
+    kernel = np.asarray(weights["W1"], np.float64)  # (784, units)
+    change = kernel - np.asarray(spec.initial_weights["W1"], np.float64)
+    units = kernel.shape[1]
+    side = int(round(np.sqrt(kernel.shape[0])))
+    columns = 16
+    rows = -(-units // columns)
+    figure = plt.figure(figsize=(13, 11))
+    outer = figure.add_gridspec(2, 1, height_ratios=[rows, 3.4], hspace=0.12, top=0.92, bottom=0.06,
+                                left=0.06, right=0.97)
+    grid = outer[0].subgridspec(rows, columns, wspace=0.06, hspace=0.06)
+    for unit in range(rows * columns):
+        axes = figure.add_subplot(grid[unit // columns, unit % columns])
+        axes.axis("off")
+        if unit < units:
+            limit = np.abs(change[:, unit]).max() or 1
+            axes.imshow(change[:, unit].reshape(side, side), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    # The mean activation of each unit over the test images of each digit, in inference mode.
+    labels = np.asarray(spec.y_test)
+    activations = hidden_activations(spec, weights, spec.probe_inputs)
+    by_digit = np.stack([activations[labels == digit].mean(axis=0) for digit in range(10)])
+    heat = figure.add_subplot(outer[1])
+    image = heat.imshow(by_digit, aspect="auto", cmap="viridis", interpolation="nearest")
+    figure.colorbar(image, ax=heat, label="mean activation", fraction=0.03, pad=0.01)
+    heat.set_yticks(range(10))
+    heat.set_xlabel(f"hidden unit (0-{units - 1}, in the order of the images above)")
+    heat.set_ylabel("test digit")
+    heat.set_title("each unit's mean activation (after BatchNorm with the moving statistics, and ReLU) "
+                   "over the test images of each digit", fontsize=10)
+    styles = [program for program in runs if program != registry.ORACLE]
+    spread = max((float(np.max(np.abs(np.asarray(runs[program].result.weights["W1"], np.float64) - kernel)))
+                  for program in styles), default=0.0)
+    figure.suptitle(f"{task}: what {spec.steps} steps of training changed in the first layer: W1 after minus W1 "
+                    f"before, one {side}x{side} image per hidden unit\n(the oracle's; red +, blue −, each image on "
+                    f"its own scale; every style's W1 is within {spread:.2g} of the oracle's)", fontsize=11)
+    caption = (f"Top: for each of the {units} hidden units, the change training made to its weights on the "
+               f"{side}x{side} pixels (the oracle's W1 after minus before; red positive, blue negative; the border "
+               f"pixels, always 0 in MNIST, never change). Bottom: each unit's mean activation over the test images "
+               f"of each digit, in inference mode. Every style's W1 is within {spread:.2g} of the oracle's.")
+    return Figure("first_layer", f"{task}: the learned first layer", caption, figure)
+
+
 TASK_FIGURES = {
     "linear_regression": fit_figure,
     "polynomial_fit": fit_figure,
     "xor": regions_figure,
     "mammal_bird": regions_figure,
     "logistic_mnist": digits_figure,
+    "mnist_mlp": first_layer_figure,
 }
 
 

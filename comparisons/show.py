@@ -204,7 +204,7 @@ def concepts_html(task: str, link) -> str:
     programs = registry.programs_of(task)
     head = "<th>concept</th>" + "".join(f"<th><code>{_e(p)}</code></th>" for p in programs)
     rows = []
-    for concept in concepts.CONCEPTS:
+    for concept in concepts.concepts_of(task):
         cells = [f'<td><b>{_e(concept.name)}</b></td>']
         for program in programs:
             groups = concepts.group_hits(found[concept.name][program])
@@ -214,7 +214,8 @@ def concepts_html(task: str, link) -> str:
                                for snippet, lines in groups) or "—"
             cells.append(f'<td data-program="{program}">{cell}</td>')
         rows.append(f'<tr data-concept="{_e(concept.name)}">' + "".join(cells) + "</tr>")
-    idioms = "".join(f"<li><b>{_e(c.name)}</b>: {_e(c.idioms).replace('`', '')}</li>" for c in concepts.CONCEPTS)
+    idioms = "".join(f"<li><b>{_e(c.name)}</b>: {_e(c.idioms).replace('`', '')}</li>"
+                     for c in concepts.concepts_of(task))
     return (f'<div class="scroll"><table class="data concepts" id="concept-map"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div><details><summary>the idioms, API by API</summary><ul>{idioms}</ul>'
             f'</details><p class="muted">Found by searching the files when this page was built; each link jumps '

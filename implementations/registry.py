@@ -5,7 +5,7 @@ from types import ModuleType
 
 from implementations.contract import TaskSpec
 
-TASKS = ("linear_regression", "polynomial_fit", "logistic_mnist", "mammal_bird", "xor")
+TASKS = ("linear_regression", "polynomial_fit", "logistic_mnist", "mammal_bird", "xor", "mnist_mlp")
 STYLES = (
     "tf1_session",
     "eager_tape",
@@ -18,6 +18,9 @@ ORACLE = "numpy_reference"
 PROGRAMS = (ORACLE, *STYLES)  # the programs every task has, the oracle first
 # Styles that only some tasks have, after the six: task -> its extra styles.
 EXTRA_STYLES: dict[str, tuple[str, ...]] = {}
+# tf.distribute: two replicas on one machine, two worker processes (multiworker_keras: Keras 2 only).
+EXTRA_STYLES["logistic_mnist"] = ("mirrored_tape", "mirrored_keras", "multiworker_tape", "multiworker_keras")
+EXTRA_STYLES["mnist_mlp"] = ("mirrored_tape", "multiworker_tape")
 SPEC_MODULE = "spec"
 # A task folder may hold the course's negative result as a script of its own (not a style).
 COURSE_RESULT_MODULE = "course_negative_result"

@@ -28,6 +28,11 @@ ENVIRONMENT = {"tensorflow": {"KERAS_BACKEND": "tensorflow", "TF_USE_LEGACY_KERA
                "tf_keras": {"KERAS_BACKEND": "tensorflow", "TF_USE_LEGACY_KERAS": "1"},
                "jax": {"KERAS_BACKEND": "jax", "TF_USE_LEGACY_KERAS": "0"}}
 PACKAGE = {"tf_keras": "tf_keras", "jax": "jax"}  # the module each needs beyond TensorFlow and Keras 3
+# How to install it, from the project's folder. tf-keras declares a dependency on the GPU-capable
+# `tensorflow` wheel, which pip would install beside tensorflow-cpu: it comes without its
+# dependencies, from a requirements file (TensorFlow is already there).
+TF_KERAS_REQUIREMENTS = "requirements-tf-keras.txt"
+INSTALL = {"tf_keras": f"pip install --no-deps -r {TF_KERAS_REQUIREMENTS}", "jax": f"pip install -e '.[{EXTRA}]'"}
 
 
 class RuntimeUnavailable(Exception):
@@ -42,15 +47,63 @@ def check(runtime: str) -> str:
     package = PACKAGE.get(runtime)
     if package and importlib.util.find_spec(package) is None:
         raise RuntimeUnavailable(f"runtime {runtime} needs the {package} package, which is not installed: "
-                                 f"pip install -e '.[{EXTRA}]' (see README, Runtimes)")
+                                 f"{INSTALL[runtime]} (see README, Runtimes)")
+    if runtime == "tf_keras" and _tf_keras_mismatch():
+        raise RuntimeUnavailable(_tf_keras_mismatch())
     return runtime
 
 
-def not_applicable(runtime: str, program: str) -> str | None:
-    """Why a program cannot run under a runtime, or None when it can."""
+def _tf_keras_mismatch() -> str:
+    """Why the installed tf-keras does not fit the installed TensorFlow ("" when it does): tf-keras
+    X.Y is made for TensorFlow X.Y, and its --no-deps install checks nothing."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for distribution in ("tf-keras", "tensorflow", "tensorflow-cpu"):
+        try:
+            found.setdefault(distribution.removesuffix("-cpu"), version(distribution))
+        except PackageNotFoundError:
+            pass
+    if len(found) < 2:
+        return ""
+    wanted = ".".join(found["tensorflow"].split(".")[:2])
+    if ".".join(found["tf-keras"].split(".")[:2]) == wanted:
+        return ""
+    return (f"runtime tf_keras needs tf-keras {wanted} for TensorFlow {found['tensorflow']}, not "
+            f"{found['tf-keras']}: pip install --no-deps 'tf-keras~={wanted}.0' (see README, Runtimes)")
+
+
+# Programs that run under a runtime but cannot agree there, by task: {(runtime, task): (programs, why)}.
+KERAS_PROGRAMS = ("keras_sequential", "keras_functional", "keras_subclassed")
+DISAGREES_BY_TASK = {
+    ("tf_keras", "mnist_mlp"): (KERAS_PROGRAMS, "Keras 2's Dropout(seed=...) draws its masks from a stateful "
+                                "generator, not the stateless [seed, step] stream of Keras 3 that the other styles and "
+                                "the oracle share (tf-rosetta divergences dropout_masks_by_runtime)"),
+    ("jax", "mnist_mlp"): (KERAS_PROGRAMS, "Keras 3 on JAX draws Dropout's masks from jax.random, not TensorFlow's "
+                           "stateless generator that the oracle reproduces (tf-rosetta divergences "
+                           "dropout_masks_by_runtime)"),
+}
+
+
+def not_applicable(runtime: str, program: str, task: str | None = None) -> str | None:
+    """Why a program (of the task, if given) cannot run under a runtime, or None when it can."""
+    programs, why = DISAGREES_BY_TASK.get((runtime, task), ((), ""))
+    if program in programs:
+        return why
+    if runtime == "jax" and program in ("mirrored_keras", "multiworker_keras"):
+        return "a tf.distribute strategy distributes Keras on TensorFlow; Keras 3 on JAX has keras.distribution"
     if runtime == "jax" and program.startswith(("tf1_", "eager_", "tf_function", "mirrored_", "multiworker_")):
         return "calls TensorFlow ops and GradientTape itself; Keras 3 on JAX runs the Keras programs"
+    if runtime == "tensorflow" and program == "multiworker_keras":
+        return KERAS3_MULTIWORKER_FIT
     return None
+
+
+# Measured here (TensorFlow 2.21, Keras 3.15.1, two workers on 127.0.0.1); Keras 2 (tf_keras)
+# fits under the same strategy. tests/test_distribute.py fails once Keras 3's fit works.
+KERAS3_MULTIWORKER_FIT = ("Keras 3's fit fails under MultiWorkerMirroredStrategy with two workers: ValueError: "
+                          "Attempt to convert a value (PerReplica:{...}) with an unsupported type to a Tensor "
+                          "(keras-team/keras#20585, tensorflow/tensorflow#72388); runs under --runtime tf_keras")
 
 
 def current() -> str:

@@ -6,6 +6,7 @@ import contextlib
 import io
 
 import numpy as np
+import pytest
 
 from implementations import registry
 from implementations.contract import EXACT_METRICS
@@ -17,6 +18,8 @@ KERAS_SUMMARY_LINE = "Total params:"
 
 def _result(comparison, program):
     run = comparison.runs[program]
+    if run.not_applicable:  # said in the table too; tests/test_distribute.py notices when it applies
+        pytest.skip(f"{program} not applicable: {run.not_applicable}")
     assert run.error is None, run.error
     return run.result
 
@@ -95,7 +98,8 @@ def check_bitwise_claims(task, program, comparison, standalone):
     for quantity in spec.bitwise_with_oracle:
         assert all(map(_bitwise_equal, _quantity(mine, quantity), _quantity(oracle, quantity))), \
             f"{quantity} claimed bitwise equal to the oracle's"
-    for other in registry.styles_of(task):
+    # Between the six styles: the distributed ones sum the replicas' gradients in another order.
+    for other in registry.STYLES if program in registry.STYLES else ():
         for quantity in spec.bitwise_between_styles if other != program else ():
             theirs = _result(comparison, other)
             assert all(map(_bitwise_equal, _quantity(mine, quantity), _quantity(theirs, quantity))), \
@@ -106,7 +110,8 @@ def check_runs_alone_bitwise_and_prints_the_report(task, program, comparison, st
     """`python -m implementations.TASK.PROGRAM`, in another process without the package's
     settings in its environment: the package sets them, the program computes bitwise what
     it computed in the harness's worker, and prints its report (Keras: after its summary)."""
-    alone, mine = standalone(), arrays_of(_result(comparison, program))
+    mine = arrays_of(_result(comparison, program))  # (skips a program not applicable here)
+    alone = standalone()
     for name, value in {"TF_ENABLE_ONEDNN_OPTS": "0", "OPENBLAS_NUM_THREADS": "1"}.items():
         assert str(alone[f"settings/{name}"]) == value, f"{name} in the standalone process"
     assert sorted(mine) == sorted(key for key in alone if key != "printed" and not key.startswith("settings/"))

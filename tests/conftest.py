@@ -16,6 +16,10 @@ import pytest  # noqa: E402
 
 from comparisons import harness  # noqa: E402
 from implementations import registry  # noqa: E402
+from implementations.devices import two_logical_cpus  # noqa: E402
+
+# Before any test's first TensorFlow op: the distributed programs may run in this process too.
+two_logical_cpus()
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDALONE_WORKERS = 2

@@ -18,7 +18,7 @@ from pathlib import Path
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 import numpy as np
 
-from implementations import registry
+from implementations import devices, registry, runtimes
 
 SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS")
 
@@ -53,8 +53,11 @@ def run_alone(task: str, program: str) -> dict:
 
 
 def main(out_dir: str, programs: list[str]) -> None:
+    devices.two_logical_cpus()  # as the harness's workers: a distributed program may follow others here
     for name in programs:
         task, program = name.split("/")
+        if runtimes.not_applicable(runtimes.current(), program, task):
+            continue  # its checks skip, with the reason (tests/checks.py)
         target = Path(out_dir) / f"{task}.{program}.npz"
         partial = target.with_suffix(".partial.npz")
         np.savez(partial, **run_alone(task, program))

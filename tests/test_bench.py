@@ -135,7 +135,7 @@ def test_bench_runs_pytest_on_the_benchmarks_grouped_by_task(tmp_path, capsys, m
     """The pytest run it starts, faked: it writes a small run, which bench then reports and draws."""
     started = []
 
-    def fake_pytest(command, cwd):
+    def fake_pytest(command, cwd, env=None):
         started.append(command)
         json_path = next(arg.split("=", 1)[1] for arg in command if arg.startswith("--benchmark-json="))
         _saved_run(Path(json_path).parent, SMALL_RUN, Path(json_path).name)
@@ -144,11 +144,40 @@ def test_bench_runs_pytest_on_the_benchmarks_grouped_by_task(tmp_path, capsys, m
     monkeypatch.setattr(bench.subprocess, "run", fake_pytest)
     assert cli.main(["bench", "linear_regression", "--rounds", "3", "--output", str(tmp_path / "out")]) == 0
     (command,) = started
+    assert "--runtime=tensorflow" in command
     assert command[1:4] == ["-m", "pytest", str(ROOT / "benchmarks")]
     assert {"--benchmark-group-by=param:task", "--benchmark-min-rounds=3", "--tasks=linear_regression"} <= set(command)
     out = capsys.readouterr().out
     assert "linear_regression: per step" in out and "\ntf_function " in out
     assert len(list((tmp_path / "out").glob("bench-*.png"))) == 1
+
+
+def test_bench_runs_each_runtime_in_its_own_environment_and_reports_them_together(tmp_path, capsys, monkeypatch):
+    """--runtime all: one pytest run per runtime, each with its runtime's settings; one table."""
+    from implementations import runtimes
+
+    started = []
+
+    def fake_pytest(command, cwd, env=None):
+        runtime = next(arg.split("=", 1)[1] for arg in command if arg.startswith("--runtime="))
+        started.append((runtime, {name: env[name] for name in ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS")}))
+        json_path = next(arg.split("=", 1)[1] for arg in command if arg.startswith("--benchmark-json="))
+        label = "" if runtime == runtimes.DEFAULT else f" [{runtime}]"
+        rows = [_benchmark("linear_regression", "keras_sequential" + label, 200, 0.2)]
+        if runtime == runtimes.DEFAULT:
+            rows.append(_benchmark("linear_regression", "eager_tape", 200, 0.4))
+        _saved_run(Path(json_path).parent, rows, Path(json_path).name)
+        return type("Completed", (), {"returncode": 0})()
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_pytest)
+    assert cli.main(["bench", "linear_regression", "--runtime", "all", "--output", str(tmp_path / "out")]) == 0
+    assert started == [(runtime, runtimes.ENVIRONMENT[runtime]) for runtime in runtimes.RUNTIMES]
+    table = capsys.readouterr().out
+    for label in ("keras_sequential ", "keras_sequential [tf_keras] ", "keras_sequential [jax] "):
+        line = next(line for line in table.splitlines() if line.startswith(label))
+        assert "2x" in line.split(), line  # 1 ms a step against eager's 2 ms
+    merged = [path for path in (tmp_path / "out").glob("bench-*.json") if path.stem.count("-") == 2]
+    assert len(merged) == 1 and len(report.load(merged[0]).rows) == 4
 
 
 def test_a_failing_benchmark_gives_no_table_and_exit_1(tmp_path, capsys, monkeypatch):
@@ -196,7 +225,9 @@ def test_every_task_has_a_benchmark_module(task):
     module = tasks.load(task)
     for name in ("batches", "model", "loss", "optimizer", "tf1_optimizer", "keras_model"):
         assert callable(getattr(module, name, None)), f"benchmarks/tasks/{task}.py lacks {name}()"
-    assert list(inspect.signature(module.model).parameters) == ["weights", "x"]
+    parameters = inspect.signature(module.model).parameters
+    assert list(parameters)[:2] == ["weights", "x"]
+    assert all(parameter.default is not inspect.Parameter.empty for parameter in list(parameters.values())[2:])
 
 
 def test_benchmarks_stay_out_of_the_default_test_run():

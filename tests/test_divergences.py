@@ -38,7 +38,9 @@ def measured(name):
 
 # The cost probe trains 2 x 200 epochs for a timing the tests must not assert; its numbers
 # are checked by test_fit_on_numpy_gives_the_same_numbers_at_a_higher_cost instead.
-PROBED = [name for name in ENTRIES if name != "fit_numpy_input"]
+PROBED = [name for name in ENTRIES if name not in ("fit_numpy_input", "fit_cost_by_runtime")]
+RUNTIME_ENTRIES = ("backend_initial_weights", "keras2_legacy_adam", "fit_cost_by_runtime", "jit_compile_by_backend",
+                   "tensorflow_vs_jax", "dropout_masks_by_runtime")
 
 
 @pytest.mark.parametrize("name", PROBED)
@@ -138,6 +140,67 @@ def test_keras_jit_compile_auto_means_xla_on_a_gpu_only(monkeypatch):
     assert compiled_model().jit_compile is True
 
 
+def test_keep_prob_is_the_fraction_kept_and_rate_the_fraction_dropped():
+    from comparisons.divergences.entries import dropout_keep_prob
+
+    found = dropout_keep_prob.dropouts()
+    kept = {name: dropout_keep_prob.kept_fraction(output) for name, output in found.items()}
+    assert kept["v1_keep_prob"] == pytest.approx(0.2, abs=0.01) and found["v1_keep_prob"].max() == 5
+    assert kept["v2_rate"] == pytest.approx(0.8, abs=0.01) and found["v2_rate"].max() == 1.25
+    assert np.array_equal(found["v1_keep_prob_complement"], found["v2_rate"])
+    assert np.array_equal(found["v1_rate"], found["v2_rate"])
+
+
+def test_keras_dropout_draws_its_t_th_training_mask_with_the_stateless_seed_s_t():
+    """Keras 3.15's SeedGenerator starts at [s, 0] and adds [0, 1] per training call (read from its source)."""
+    from comparisons.divergences.entries import keras_dropout_seed_stream as stream
+
+    keras_masks, guesses = stream.keras_layer_masks(), stream.guessed_masks()
+    assert np.array_equal(keras_masks, guesses["stateless [s, t]"])
+    assert np.array_equal(keras_masks[0], guesses["stateless [s, 0]"][0])
+    assert not np.array_equal(keras_masks[1], guesses["stateless [s, 0]"][1])
+
+
+def test_tf1_moving_statistics_stay_at_their_start_without_update_ops():
+    from comparisons.divergences.entries import tf1_update_ops
+
+    forgotten = tf1_update_ops.tf1_moving_statistics(run_update_ops=False)
+    features = len(forgotten) // 2
+    assert np.all(forgotten[:features] == 0) and np.all(forgotten[features:] == 1)
+
+
+def test_exponential_moving_average_starts_a_tensors_shadow_at_zero():
+    from comparisons.divergences.entries import moving_average_update
+
+    # Keras's moving variance starts at 1; the shadow of the variance tensor at 0.
+    keras_variance = moving_average_update.keras_moving_statistics()[moving_average_update.FEATURES:]
+    ema_variance = moving_average_update.tf1_moving_statistics("ExponentialMovingAverage")[
+        moving_average_update.FEATURES:]
+    gap = 0.99 ** moving_average_update.STEPS  # what remains of the initial difference of 1
+    np.testing.assert_allclose(keras_variance - ema_variance, gap, rtol=1e-5)
+
+
+def test_fused_batch_norm_averages_the_bessel_corrected_variance():
+    from comparisons.divergences.entries import batchnorm_fused_variance as fused
+
+    found = fused.batch_variances()
+    moments, n = found["tf.nn.moments"], fused.BATCH
+    np.testing.assert_allclose(found["fused_batch_norm"] / moments, n / (n - 1), rtol=1e-6)
+    assert np.array_equal(found["keras 2-D"], moments)
+    if "tf_keras 4-D" in found:  # Keras 2 fuses on 4-D inputs only
+        np.testing.assert_allclose(found["tf_keras 4-D"] / moments, n / (n - 1), rtol=1e-6)
+        np.testing.assert_allclose(found["tf_keras 2-D"], moments, rtol=1e-6)
+    assert fused.batchnorm_defaults()["keras"] == (0.99, 1e-3)
+
+
+def test_the_arithmetic_optimizer_switch_is_put_back():
+    from comparisons.divergences.entries.batchnorm_gradient_sum_order import arithmetic_optimization
+
+    with arithmetic_optimization(False):
+        assert tf.config.optimizer.get_experimental_options()["arithmetic_optimization"] is False
+    assert tf.config.optimizer.get_experimental_options().get("arithmetic_optimization", True) is True
+
+
 @pytest.mark.parametrize("name", list(ENTRIES))
 def test_every_file_the_difference_reaches_carries_the_aligning_setting(name):
     entry = ENTRIES[name]
@@ -152,12 +215,38 @@ def _programs(styles):
     ("onednn_fusion", registry.STYLES),
     ("default_initializers", registry.STYLES),
     ("keras_jit_compile", [style for style in registry.STYLES if style.startswith("keras_")]),
+    ("backend_initial_weights", [style for style in registry.STYLES if style.startswith("keras_")]),
+    ("jit_compile_by_backend", [style for style in registry.STYLES if style.startswith("keras_")]),
+    ("tensorflow_vs_jax", [style for style in registry.STYLES if style.startswith("keras_")]),
     ("fit_numpy_input", [style for style in registry.STYLES if style.startswith("keras_")]),
     ("fit_logs_running_mean", [style for style in registry.STYLES if style.startswith("keras_")]),
 ])
 def test_the_file_search_finds_every_program_it_must(name, styles):
     """The searches that list the dependent files do find them (a regex that matched nothing would pass)."""
     assert set(divergences.dependent_files(ENTRIES[name])) >= _programs(styles)
+
+
+TF_STYLES = ("tf1_session", "eager_tape", "tf_function")
+KERAS_STYLES = ("keras_sequential", "keras_functional", "keras_subclassed")
+
+
+@pytest.mark.parametrize("name, styles", [
+    ("dropout_keep_prob", TF_STYLES),
+    ("stateful_dropout_seed", TF_STYLES),
+    ("keras_dropout_seed_stream", registry.STYLES),
+    ("xla_stateless_random", registry.STYLES),
+    ("keras_training_flag", KERAS_STYLES),
+    ("tf1_update_ops", ("tf1_session",)),
+    ("moving_average_update", TF_STYLES),
+    ("batchnorm_fused_variance", registry.STYLES),
+    ("batchnorm_gradient_sum_order", registry.STYLES),
+])
+def test_the_file_search_finds_the_mnist_mlp_programs_it_must(name, styles):
+    """The dropout and BatchNorm entries reach mnist_mlp's programs (and only it has such layers)."""
+    expected = {divergences.IMPLEMENTATIONS / "mnist_mlp" / f"{style}.py" for style in styles}
+    found = set(divergences.dependent_files(ENTRIES[name]))
+    assert found >= expected
+    assert {path.parent.name for path in found} == {"mnist_mlp"}
 
 
 # A source that lacks each setting: the alignment check must catch it.
@@ -169,6 +258,31 @@ UNALIGNED = {
     "fit_numpy_input": "model.fit(x_train, y_train, epochs=10, steps_per_epoch=1)\n",
     "fit_logs_running_mean": "model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(2), epochs=10)\n",
     "keras_jit_compile": "model.compile(optimizer='sgd', loss='mse')\n",
+    "dropout_keep_prob": "hidden = tf.compat.v1.nn.dropout(hidden, keep_prob=0.8)\n",
+    "stateful_dropout_seed": "hidden = tf.nn.dropout(hidden, rate=0.2, seed=spec.dropout_seed)\n",
+    "keras_dropout_seed_stream": "hidden = tf.nn.experimental.stateless_dropout(hidden, rate=0.2, seed=[1, 0])\n",
+    "keras_training_flag": "with tf.GradientTape() as tape:\n    loss = loss_fn(y, model(x))\n"
+                           "model = keras.Sequential([keras.layers.Dense(128), keras.layers.Dropout(0.2, seed=1)])\n",
+    "tf1_update_ops": "mean, variance = tf.nn.moments(hidden, axes=[0])\n"
+                      "train = optimizer.minimize(loss)\nsession = tf.compat.v1.Session()\n",
+    "moving_average_update": "mean, variance = tf.nn.moments(hidden, axes=[0])\n"
+                             "update = tf.compat.v1.train.ExponentialMovingAverage(0.99).apply([mean, variance])\n",
+    "batchnorm_fused_variance": "y, mean, variance = tf.compat.v1.nn.fused_batch_norm(x, gamma, beta, "
+                                "is_training=True)\n",
+    "xla_stateless_random": "step = tf.function(train_step, jit_compile=True)\n"
+                            "hidden = tf.nn.experimental.stateless_dropout(hidden, 0.2, seed=[1, step])\n",
+    "per_replica_loss_mean": "loss = tf.reduce_mean(per_example)\nlosses = strategy.run(step, args=(x, y))\n",
+    "multi_worker_input_split": "strategy = tf.distribute.MultiWorkerMirroredStrategy()\n"
+                                "options.experimental_distribute.auto_shard_policy = "
+                                "tf.data.experimental.AutoShardPolicy.OFF\n",
+    "batchnorm_per_replica_statistics": "strategy = tf.distribute.MirroredStrategy()\n"
+                                        "hidden = keras.layers.BatchNormalization()(hidden)\n",
+    "replica_dropout_masks": "strategy = tf.distribute.MirroredStrategy()\n"
+                             "hidden = keras.layers.Dropout(0.2, seed=1)(hidden)\n",
+    "backend_initial_weights": "model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])\n",
+    "keras2_legacy_adam": "optimizer = keras.optimizers.Adam(0.01, epsilon=1e-8)\n",
+    "fit_cost_by_runtime": "model.fit(x_train, y_train, epochs=10, steps_per_epoch=1)\n",
+    "jit_compile_by_backend": "model.compile(optimizer='sgd', loss='mse')\n",
 }
 
 
@@ -188,6 +302,21 @@ ALIGNED = [
                              "model.hidden_layer.kernel.assign(spec.W1)\n"),
     ("default_initializers", "W = tf.Variable(spec.initial_weights['W'])\n"),
     ("default_initializers", "W = v1.get_variable('W', initializer=spec.initial_weights['W'])\n"),
+    ("dropout_keep_prob", "hidden = tf.nn.experimental.stateless_dropout(hidden, spec.dropout_rate, seed)\n"),
+    ("dropout_keep_prob", "hidden = tf.compat.v1.nn.dropout(hidden, rate=0.2)\n"),
+    ("keras_dropout_seed_stream", "hidden = tf.nn.experimental.stateless_dropout(hidden, rate=spec.dropout_rate,\n"
+                                  "    seed=[spec.dropout_seed, step])\n"),
+    ("keras_dropout_seed_stream", "keras.layers.Dropout(spec.dropout_rate, seed=spec.dropout_seed)\n"),
+    ("keras_training_flag", "class MLP(keras.Model):\n    def call(self, x, training=None):\n"
+                            "        return self.dropout(self.batch_norm(x, training=training), training=training)\n"
+                            "self.dropout = keras.layers.Dropout(0.2, seed=1)\n"),
+    ("keras_training_flag", "with tf.GradientTape() as tape:\n    logits = model(x, training=True)\n"
+                            "model = keras.Sequential([keras.layers.BatchNormalization()])\n"),
+    ("tf1_update_ops", "mean, variance = tf.nn.moments(hidden, axes=[0])\n"
+                       "with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):\n"
+                       "    train = optimizer.minimize(loss)\nsession = v1.Session()\n"),
+    ("moving_average_update", "mean, variance = tf.nn.moments(hidden, axes=[0])\n"
+                              "v1.assign(moving_mean, moving_mean * momentum + mean * (1.0 - momentum))\n"),
 ]
 
 
@@ -205,6 +334,18 @@ def test_a_setting_named_only_in_a_comment_does_not_count(tmp_path):
     code = divergences.program_code(path)
     assert "jit_compile" not in code
     assert ENTRIES["keras_jit_compile"].alignment_problems(path, code)
+
+
+def test_the_alignment_check_catches_a_bitwise_claim_across_eager_and_graph_code(monkeypatch):
+    entry = ENTRIES["batchnorm_gradient_sum_order"]
+    path = divergences.IMPLEMENTATIONS / "mnist_mlp" / "eager_tape.py"
+    code = divergences.program_code(path)
+    assert entry.alignment_problems(path, code) == []
+    claimed = dataclasses.replace(registry.load_spec("mnist_mlp"), bitwise_between_styles=("losses",))
+    monkeypatch.setattr(registry, "load_spec", lambda name: claimed)
+    assert entry.alignment_problems(path, code)
+    assert entry.alignment_problems(path, code + "\ntf.config.optimizer.set_experimental_options("
+                                                "{'arithmetic_optimization': False})\n") == []
 
 
 def test_the_alignment_check_catches_targets_that_would_broadcast(monkeypatch):
@@ -289,7 +430,8 @@ def test_platform_facts_skip_with_the_reason_where_the_platform_differs(monkeypa
 
     blas, onednn, jit = ENTRIES["blas_threads"], ENTRIES["onednn_fusion"], ENTRIES["keras_jit_compile"]
     assert all(entry.platform_problem() == "" for name, entry in ENTRIES.items()
-               if name not in ("blas_threads", "onednn_fusion", "keras_jit_compile"))
+               if name not in ("blas_threads", "onednn_fusion", "keras_jit_compile")
+               and not ENTRIES[name].probe.__module__.endswith(RUNTIME_ENTRIES))
     monkeypatch.setattr(machine, "numpy_blas", lambda: "accelerate")
     assert "not OpenBLAS" in blas.platform_problem()
     monkeypatch.setattr(machine, "numpy_blas", lambda: "scipy-openblas")
@@ -313,3 +455,105 @@ def test_measure_says_why_an_entry_is_not_measured_here(capsys, monkeypatch):
     monkeypatch.setattr(machine, "numpy_blas", lambda: "accelerate")
     assert cli.main(["divergences", "--measure", "blas_threads"]) == 0
     assert "measured now:  not on this machine: NumPy's BLAS here is accelerate, not OpenBLAS" in capsys.readouterr().out
+
+
+def test_a_loss_averaged_per_replica_doubles_the_update_on_two_replicas():
+    from comparisons.divergences.entries import per_replica_loss_mean
+
+    found = per_replica_loss_mean.updates_in_a_process_of_their_own()
+    one = np.array(found["one_device"][0])
+    near = 1e-5 * np.abs(one).max()  # the order of the sums: rounding of the largest terms
+    np.testing.assert_allclose(found["replica_mean"][0], 2 * one, rtol=0, atol=2 * near)
+    np.testing.assert_allclose(found["global_batch"][0], one, rtol=0, atol=near)
+    assert found["one_device"][1] == pytest.approx(np.log(10), rel=1e-6)  # zero weights: ln 10
+    assert found["replica_mean"][1] == pytest.approx(2 * np.log(10), rel=1e-6)
+    assert {path.stem for path in divergences.dependent_files(ENTRIES["per_replica_loss_mean"])} == {
+        "mirrored_tape", "multiworker_tape"}
+
+
+def test_auto_sharding_splits_tensors_as_stated_and_files_otherwise():
+    from comparisons.divergences.entries import multi_worker_input_split as entry
+
+    found = entry.measure_splits()  # {pipeline: (unseen share, the stated split?, worker 0's ids, worker 1's)}
+    assert found["stated halves"][:2] == (0.0, True)
+    assert found["tensors, AUTO"][:2] == (0.0, True), "the programs' in-memory input, auto-sharded by DATA"
+    assert found["tensors, OFF"][2] == found["tensors, OFF"][3] == [0, 1, 2, 3], "both workers the same half"
+    assert found["files, AUTO"][2:] == ([0, 1, 2, 3], [24, 25, 26, 27]), "one file each"
+    assert {path.stem for path in divergences.dependent_files(ENTRIES["multi_worker_input_split"])} == {
+        "multiworker_tape", "multiworker_keras"}
+
+
+def test_batchnorm_normalizes_each_replica_with_its_part_unless_synchronized():
+    from comparisons.divergences.entries import batchnorm_per_replica_statistics as entry
+
+    found = entry.normalized_in_a_process_of_their_own()
+    outputs = {setting: np.array(found[setting][0]) for setting in found}
+    half = entry.ROWS // 2
+    # Each replica's part normalized by itself: every feature has mean 0 over each half.
+    np.testing.assert_allclose(outputs["per_replica"][:half].mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(outputs["per_replica"][half:].mean(axis=0), 0, atol=1e-5)
+    # One device (and synchronized): mean 0 over the whole batch, not over each half.
+    assert np.abs(outputs["one_device"][:half].mean(axis=0)).max() > 0.1
+    np.testing.assert_allclose(outputs["synchronized"], outputs["one_device"], atol=1e-5)
+
+
+def test_a_seeded_dropout_drops_the_same_units_on_every_replica():
+    from comparisons.divergences.entries import replica_dropout_masks as entry
+
+    found = entry.masks_in_a_process_of_their_own()
+    half = entry.ROWS // 2
+    assert np.array_equal(found["keras_per_replica"][half:], found["keras_per_replica"][:half])
+    assert np.array_equal(found["keras_per_replica"][:half], found["one_device"][:half]), "the first replica's rows"
+    assert not np.array_equal(found["one_device"][half:], found["one_device"][:half])
+    assert np.array_equal(found["own_rows"], found["one_device"])
+
+
+# Between runtimes (README, Runtimes): the probes above run each runtime in a child process;
+# where a runtime's package is missing their platform_problem says so and they skip.
+
+def _runtimes_missing(*names):
+    from comparisons.divergences.entries import _runtimes
+
+    return _runtimes.missing(*names)
+
+
+@pytest.mark.skipif(bool(_runtimes_missing("tf_keras", "jax")), reason=_runtimes_missing("tf_keras", "jax") or "-")
+def test_fit_on_numpy_gives_the_same_numbers_in_every_runtime():
+    """fit_cost_by_runtime: the numbers are asserted, the cost is not timed."""
+    from comparisons.divergences.entries import fit_cost_by_runtime as entry
+
+    found = entry.costs_by_runtime(epochs=5)
+    reference = found["tensorflow"]["dataset"]["numbers"]
+    for runtime in entry.RUNTIMES:
+        for source in ("numpy", "dataset"):
+            assert found[runtime][source]["numbers"] == reference, (runtime, source)
+
+
+def test_a_keras_program_under_jax_needs_its_tasks_jax_tolerance(monkeypatch):
+    from comparisons.divergences.entries import tensorflow_vs_jax
+
+    path = divergences.IMPLEMENTATIONS / "linear_regression" / "keras_sequential.py"
+    spec = registry.load_spec("linear_regression")
+    assert tensorflow_vs_jax.states_a_jax_tolerance(path, "") == []
+    monkeypatch.setattr(registry, "load_spec", lambda task: dataclasses.replace(spec, runtime_tolerances={}))
+    assert tensorflow_vs_jax.states_a_jax_tolerance(path, "")
+    assert tensorflow_vs_jax.states_a_jax_tolerance(path.with_name("tf1_session.py"), "") == []  # not run there
+
+
+def test_a_seeded_dropout_must_be_not_applicable_where_its_masks_differ(monkeypatch):
+    from comparisons.divergences.entries import dropout_masks_by_runtime
+    from implementations import runtimes
+
+    path = divergences.IMPLEMENTATIONS / "mnist_mlp" / "keras_functional.py"
+    assert dropout_masks_by_runtime.not_applicable_where_masks_differ(path, "") == []
+    monkeypatch.setattr(runtimes, "DISAGREES_BY_TASK", {})
+    assert len(dropout_masks_by_runtime.not_applicable_where_masks_differ(path, "")) == 2
+
+
+def test_keras_2_defaults_that_the_runtime_entries_state():
+    tf_keras = pytest.importorskip("tf_keras")
+    # jit_compile_by_backend: Keras 2 compiles without XLA unless told; Keras 3 says "auto".
+    assert inspect.signature(tf_keras.Model.compile).parameters["jit_compile"].default is None
+    assert inspect.signature(keras.Model.compile).parameters["jit_compile"].default == "auto"
+    # keras2_legacy_adam: Keras 2 keeps the fused Adam of TensorFlow 2.10 as legacy, same epsilon as Keras 3.
+    assert tf_keras.optimizers.legacy.Adam().epsilon == keras.optimizers.Adam().epsilon == 1e-7

@@ -51,6 +51,8 @@ def test_a_loss_that_blows_up_is_one_line_per_style_naming_task_style_and_step(t
     comparison = harness.compare_task(task, spec=spec)  # must not raise
     table = harness.format_table(comparison)
     for program, run in comparison.runs.items():
+        if run.not_applicable:  # (multiworker_keras under Keras 3: its row says why)
+            continue
         if task in BOUNDED_LOSS:
             assert run.error is None and np.all(np.isfinite(run.result.losses)), f"{program}: {run.error}"
             continue
@@ -108,7 +110,7 @@ def test_a_program_that_raises_is_one_line_and_the_others_still_run(monkeypatch,
 
     monkeypatch.setattr(registry, "load",
                         lambda task, program: Broken if program == "tf_function" else real(task, program))
-    monkeypatch.setattr(registry, "PROGRAMS", (registry.ORACLE, "tf_function", "tf1_session"))  # cheaper
+    monkeypatch.setattr(registry, "programs_of", lambda task: (registry.ORACLE, "tf_function", "tf1_session"))  # cheaper
     assert cli.main(["run", "linear_regression"]) == cli.EXIT_DISAGREE
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()

@@ -147,3 +147,13 @@ def test_each_training_example_lies_in_the_region_of_its_class(task, comparison_
             assert value == np.argmax(label), f"{point} lies in the region of class {value}"
         else:  # one output: the cell holds it, above 0.5 for class 1
             assert (value > 0.5) == bool(label[0]), f"{point}: output {value}, label {label[0]}"
+
+
+def test_the_first_layer_figure_restates_the_oracles_hidden_layer(comparison_of):
+    """The activations drawn, through W2 and b2, are the oracle's logits: the same model, not another."""
+    comparison = comparison_of("mnist_mlp")
+    spec, oracle = comparison.spec, comparison.runs[registry.ORACLE].result
+    activations = plots.hidden_activations(spec, oracle.weights, spec.probe_inputs)
+    logits = activations @ np.asarray(oracle.weights["W2"], np.float64) + np.asarray(oracle.weights["b2"], np.float64)
+    np.testing.assert_allclose(logits, oracle.predictions, atol=1e-4)
+    assert np.all(activations >= 0) and np.any(activations > 0)

@@ -17,7 +17,12 @@ checks that the losses it timed are the oracle's losses. A module provides:
   ``len(batches(spec))``; ``spec_for_steps(spec, steps)``: the spec of a run that short,
   for the NumPy oracle's own train() (default: ``dataclasses.replace(spec, steps=steps)``);
   ``KERAS_STEPS_PER_EPOCH``: the implementations' fit(steps_per_epoch=..., and as many
-  steps_per_execution; default 1); and ``XLA_TOLERANCE`` (default in benchmarks/variants.py).
+  steps_per_execution; default 1); and ``XLA_TOLERANCE`` (default in benchmarks/variants.py);
+- for a model that trains differently from how it predicts (mnist_mlp): ``train_model(spec,
+  weights, x, step, jit_compile=False)``, the forward pass of training step ``step`` (a
+  tensor), used instead of ``model`` (it may assign non-trainable weights, and in a TF1
+  graph puts those assignments in ``UPDATE_OPS``, which the TF1 variant runs with its train
+  op); and ``NON_TRAINABLE``, the names of weights the optimizer must not see.
 """
 
 import importlib

@@ -33,7 +33,7 @@ def keras_model(spec, steps_per_execution=1):
     kernel = np.array([[weights["a"]], [weights["b"]]])
     model = keras.Sequential([
         keras.Input(shape=(1,)),
-        keras.layers.Lambda(lambda x: keras.ops.concatenate([keras.ops.square(x), x], axis=-1)),
+        keras.layers.Lambda(lambda x: keras.layers.concatenate([x * x, x])),  # Keras 2 has no keras.ops
         keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(kernel),
                            bias_initializer=keras.initializers.Constant(weights["c"])),
     ])

@@ -23,6 +23,26 @@ ORDER = (
     "fit_numpy_input",
     "fit_logs_running_mean",
     "keras_jit_compile",
+    "dropout_keep_prob",
+    "stateful_dropout_seed",
+    "keras_dropout_seed_stream",
+    "xla_stateless_random",
+    "keras_training_flag",
+    "tf1_update_ops",
+    "moving_average_update",
+    "batchnorm_fused_variance",
+    "batchnorm_gradient_sum_order",
+    "per_replica_loss_mean",
+    "multi_worker_input_split",
+    "batchnorm_per_replica_statistics",
+    "replica_dropout_masks",
+    # Between runtimes: Keras 2 (tf_keras) and Keras 3 on JAX (README, Runtimes).
+    "backend_initial_weights",
+    "keras2_legacy_adam",
+    "fit_cost_by_runtime",
+    "jit_compile_by_backend",
+    "tensorflow_vs_jax",
+    "dropout_masks_by_runtime",
 )
 
 

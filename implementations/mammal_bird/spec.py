@@ -86,4 +86,17 @@ SPEC = MammalBirdSpec(
         reason="also TF1 Adam keeps beta**t as a running float32 product (Keras takes the power), "
                "from step 3 on: worst measured 9.5e-7, limit about 2x",
     )},
+    # Under the other runtimes (implementations/runtimes.py), measured there: one tolerance for every style.
+    runtime_tolerances={
+        "tf_keras": Tolerance(
+            rtol=0, atol=2e-6,
+            reason="Keras 2, as under Keras 3: worst measured TF1's predictions 9.5e-7 (the others 4.8e-7), "
+                   "limit about 2x",
+        ),
+        "jax": Tolerance(
+            rtol=0, atol=1e-6,
+            reason="Keras 3 on JAX: XLA's exp against NumPy's, through 100 Adam steps: worst measured "
+                   "predictions 4.8e-7 (3.6e-7 with XLA), limit about 2x",
+        ),
+    },
 )

@@ -199,6 +199,21 @@ def build_spec(path=None) -> MnistMlpSpec:
                    "beta**t): worst measured: logits 3.8e-6 (TF1; others 2.9e-6), losses 2.4e-6, "
                    "weights 1.5e-6; limit about 2.5x",
         ),
+        # tf.distribute on two replicas (mirrored_tape, multiworker_tape): BatchNorm's sums and
+        # the gradients added as two halves of 64 rows by all-reduces; each replica keeps its rows
+        # of the batch's dropout mask, so the masks are the one-device masks.
+        style_tolerances={style: Tolerance(
+            rtol=0, atol=1e-5,
+            reason="two replicas: BatchNorm's statistics and the gradients summed as two halves by all-reduces; "
+                   "worst measured: logits 3.3e-6, weights 1.5e-6, losses 2.4e-7; limit about 3x",
+        ) for style in ("mirrored_tape", "multiworker_tape")},
+        # Under Keras 2 (implementations/runtimes.py), measured there, every style but the Keras
+        # programs, which are not applicable (Dropout's masks); under jax none runs.
+        runtime_tolerances={"tf_keras": Tolerance(
+            rtol=0, atol=1e-5,
+            reason="Keras 2, as under Keras 3: worst measured logits 3.8e-6 (TF1; the others 3.3e-6), losses "
+                   "2.4e-6, weights 1.5e-6; limit about 2.5x",
+        )},
     )
 
 

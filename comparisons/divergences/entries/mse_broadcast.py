@@ -48,6 +48,8 @@ def targets_shaped_like_inputs(path: Path, source: str) -> list[str]:
         if field.name.startswith("y_"):
             inputs = getattr(spec, "x_" + field.name[2:], None)
             targets = getattr(spec, field.name)
+            if np.issubdtype(np.asarray(targets).dtype, np.integer):
+                continue  # class labels: a classifier's loss is a cross-entropy (a squared error here is a variance)
             if isinstance(inputs, np.ndarray) and np.ndim(targets) != np.ndim(inputs):
                 found.append(f"{path}: spec {field.name} has shape {np.shape(targets)}, "
                              f"x_{field.name[2:]} {np.shape(inputs)}: a squared error would broadcast")

@@ -1,0 +1,79 @@
+"""Running part of a probe under another runtime: Keras 2 (tf_keras) or Keras 3 on JAX.
+
+Which Keras a process gets is fixed when TensorFlow and Keras are imported
+(implementations/runtimes.py), so a probe that compares runtimes runs each side in a
+child process of its own, as onednn_fusion does for its setting. The child enters the
+runtime, calls one function of an entry module and prints its result as JSON: floats
+(float32 values are exact in JSON's float64), lists of them, strings, booleans.
+"""
+
+import functools
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from implementations import runtimes
+
+
+def available(runtime: str) -> bool:
+    """Whether the runtime's package is installed (a probe that needs it says so when not)."""
+    try:
+        runtimes.check(runtime)
+    except runtimes.RuntimeUnavailable:
+        return False
+    return True
+
+
+def missing(*names: str) -> str:
+    """Why this machine cannot run a probe that needs these runtimes ("" when it can): the platform_problem."""
+    absent = [name for name in names if not available(name)]
+    if absent:
+        return (f"needs the runtime{'s' if len(absent) > 1 else ''} {', '.join(absent)} "
+                f"(pip install -e '.[{runtimes.EXTRA}]', see README, Runtimes)")
+    return ""
+
+
+def start(runtime: str, module: str, function: str, *arguments) -> subprocess.Popen:
+    """A child process in the runtime that prints json.dumps(module.function(*arguments))."""
+    environment = {**os.environ, **runtimes.ENVIRONMENT[runtime], "TF_CPP_MIN_LOG_LEVEL": "2"}
+    source = ("import json, sys, implementations; from implementations import runtimes; "
+              f"runtimes.activate({runtime!r}); import importlib; "
+              f"result = getattr(importlib.import_module({module!r}), {function!r})(*json.loads(sys.argv[1])); "
+              "print('\\nRESULT ' + json.dumps(result))")
+    return subprocess.Popen([sys.executable, "-c", source, json.dumps(list(arguments))], env=environment,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def result(process: subprocess.Popen, what: str, timeout: float = 600):
+    out, err = process.communicate(timeout=timeout)
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    if process.returncode != 0 or not lines:
+        raise RuntimeError(f"{what} failed: {(err.strip().splitlines() or ['no output'])[-1][-300:]}")
+    return json.loads(lines[-1].removeprefix("RESULT "))
+
+
+def in_runtime(runtime: str, module: str, function: str, *arguments):
+    """module.function(*arguments) run in a child process of the runtime; its JSON result."""
+    return result(start(runtime, module, function, *arguments), f"{module}.{function} under {runtime}")
+
+
+def in_runtimes(names, module: str, function: str, *arguments) -> dict:
+    """The same call in one child process per runtime, run side by side: {runtime: result}."""
+    processes = {name: start(name, module, function, *arguments) for name in names}
+    return {name: result(process, f"{module}.{function} under {name}") for name, process in processes.items()}
+
+
+@functools.cache
+def cached_in_runtimes(names: tuple, module: str, function: str, *arguments) -> dict:
+    """in_runtimes, once per process for the same call: several checks read one measurement."""
+    return in_runtimes(names, module, function, *arguments)
+
+
+def floats(values) -> list:
+    """A NumPy array (or a list of them) as a flat list of Python floats, for JSON."""
+    if isinstance(values, (list, tuple)):
+        return [float(v) for value in values for v in np.ravel(value)]
+    return [float(v) for v in np.ravel(values)]
