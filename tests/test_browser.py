@@ -95,8 +95,9 @@ def test_page_loads_with_no_console_error_and_no_request_off_the_file(any_page, 
 def test_every_column_is_there_and_holds_its_file(any_page):
     page = any_page
     headers = page.locator("table.rosetta thead th[data-program]")
-    assert headers.evaluate_all("cells => cells.map(c => c.dataset.program)") == list(registry.PROGRAMS)
-    for program in registry.PROGRAMS:
+    programs = list(registry.programs_of(page.task))
+    assert headers.evaluate_all("cells => cells.map(c => c.dataset.program)") == programs
+    for program in programs:
         assert page.locator(f'table.rosetta thead th[data-program="{program}"]').is_visible()
         text = page.locator(f'pre.code[data-program="{program}"]').evaluate_all(
             "cells => cells.map(c => c.textContent).join('')")
@@ -109,7 +110,7 @@ def test_sections_sit_side_by_side(any_page):
     for section in ["Setup", "Prepare the data", "Build the model", "Train", "Evaluate"]:
         tops = page.locator(f'pre.code[data-section="{section}"]').evaluate_all(
             "cells => cells.map(c => Math.round(c.getBoundingClientRect().top))")
-        assert len(tops) == len(registry.PROGRAMS) and len(set(tops)) == 1, f"{section}: {tops}"
+        assert len(tops) == len(registry.programs_of(page.task)) and len(set(tops)) == 1, f"{section}: {tops}"
 
 
 def test_the_diff_view_shows_the_two_chosen_programs(page):
