@@ -8,6 +8,7 @@ import sys
 import time
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from comparisons import tables
 from comparisons.errors import (EXIT_DATA, EXIT_DISAGREE, EXIT_NON_FINITE, EXIT_USAGE,  # noqa: F401  (re-exported)
                                 UsageError, add_jobs_option)
 from implementations import registry, runtimes
@@ -139,14 +140,14 @@ def command_compare(args) -> int:
     specs = [_spec(task, args) for task in tasks]
     exit_code = 0
     for runtime in chosen:
-        print(harness.settings_line(runtime), flush=True)
+        print(tables.settings_line(runtime), flush=True)
         progress = _Progress(harness.count_programs(specs, runtime=runtime))
         # Each task's table as soon as its programs are done.
         for comparison in harness.iter_comparisons(specs, jobs=args.jobs, on_program=progress.program_done,
                                                    runtime=runtime):
             progress.clear()
             print()
-            print(harness.format_table(comparison, verbose=args.verbose), flush=True)
+            print(tables.format_table(comparison, verbose=args.verbose), flush=True)
             if not comparison.ok:
                 exit_code = max(exit_code, _exit_code_of(comparison.runs.values()) or EXIT_DISAGREE)
         progress.clear()

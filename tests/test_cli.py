@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from comparisons import cli, harness
+from comparisons import cli, harness, tables
 from implementations import registry
 
 MNIST_TASKS = ", ".join(task for task in registry.TASKS if registry.uses_mnist(task))
@@ -110,19 +110,19 @@ def _failing_comparison():
 
 
 def test_a_failing_program_is_one_line_unless_verbose():
-    table = harness.format_table(_failing_comparison())
+    table = tables.format_table(_failing_comparison())
     lines = [line for line in table.splitlines() if line.startswith("xor tf_function: ")]
     assert lines == [f"xor tf_function: vs {registry.ORACLE}: losses differ by up to 0.5, beyond rtol 0, atol 1.2e-07 "
                      "(+1 more; --verbose lists them)"]
-    verbose = harness.format_table(_failing_comparison(), verbose=True)
+    verbose = tables.format_table(_failing_comparison(), verbose=True)
     assert len([line for line in verbose.splitlines() if line.startswith("xor tf_function: ")]) == 2
 
 
 def test_a_failure_names_the_catalog_entry_of_a_known_setting(monkeypatch):
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
-    causes = [line for line in harness.format_table(_failing_comparison()).splitlines() if "divergences" in line]
+    causes = [line for line in tables.format_table(_failing_comparison()).splitlines() if "divergences" in line]
     assert causes == ["TF_ENABLE_ONEDNN_OPTS=1 is in force (tf-rosetta sets 0): a known cause of differences, "
                       "see `tf-rosetta divergences onednn_fusion`"]
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
-    assert "divergences" not in harness.format_table(_failing_comparison())
+    assert "divergences" not in tables.format_table(_failing_comparison())

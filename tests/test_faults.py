@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons import cli, harness
+from comparisons import cli, harness, tables
 from implementations import registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ BOUNDED_LOSS = {"xor": "a sigmoid output under a squared error: the loss stays i
 def test_a_loss_that_blows_up_is_one_line_per_style_naming_task_style_and_step(task):
     spec = _few_steps(registry.load_spec(task), learning_rate=BLOWS_UP)
     comparison = harness.compare_task(task, spec=spec)  # must not raise
-    table = harness.format_table(comparison)
+    table = tables.format_table(comparison)
     for program, run in comparison.runs.items():
         if run.not_applicable:  # (multiworker_keras under Keras 3: its row says why)
             continue

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from comparisons import cli, harness
+from comparisons import cli, harness, tables
 from implementations import registry, runtimes
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
@@ -123,8 +123,8 @@ PROGRAMS = {"tensorflow": ("keras_sequential",), "tf_keras": ("eager_tape", "ker
 @pytest.mark.parametrize("runtime", [pytest.param(runtime, marks=needs[runtime]) for runtime in runtimes.RUNTIMES])
 def test_linear_regression_agrees_bitwise_under_each_runtime(runtime):
     comparison = harness.compare_task("linear_regression", programs=PROGRAMS[runtime], runtime=runtime)
-    assert comparison.ok, harness.format_table(comparison, verbose=True)
-    table = harness.format_table(comparison)
+    assert comparison.ok, tables.format_table(comparison, verbose=True)
+    table = tables.format_table(comparison)
     for program in PROGRAMS[runtime]:
         run = comparison.runs[program]
         reason = runtimes.not_applicable(runtime, program, "linear_regression")
