@@ -1,6 +1,6 @@
 """What every task spec provides and what every program returns."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 import numpy as np
@@ -84,6 +84,10 @@ class TaskSpec:
             raise ValueError(f"{self.task}: steps must be a positive integer, got {self.steps!r}")
         if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ValueError(f"{self.task}: learning_rate must be a positive number, got {self.learning_rate!r}")
+
+    def with_steps(self, steps: int) -> "TaskSpec":
+        """The same task trained for another number of updates (the checkpoint runs' short spec)."""
+        return replace(self, steps=steps)
 
     def tolerance_for(self, style: str, runtime: str = "tensorflow") -> Tolerance:
         if runtime in self.runtime_tolerances:

@@ -23,7 +23,8 @@ def test_task_folders_are_the_registered_tasks():
 @pytest.mark.parametrize("task", registry.TASKS)
 def test_task_folder_holds_exactly_the_spec_readme_and_programs(task):
     files = {path.name for path in (ROOT / task).iterdir() if path.name != "__pycache__"}
-    expected = {"__init__.py", "README.md", f"{registry.SPEC_MODULE}.py",
+    # checkpoint_layout.py: where each style's checkpoint keeps each weight (tf-rosetta checkpoints).
+    expected = {"__init__.py", "README.md", f"{registry.SPEC_MODULE}.py", "checkpoint_layout.py",
                 *(f"{program}.py" for program in registry.programs_of(task))}
     # The course's negative result, where the task has one (a runnable script, not a style).
     optional = {f"{registry.COURSE_RESULT_MODULE}.py"}

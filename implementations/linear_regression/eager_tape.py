@@ -6,6 +6,8 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 # Setup
 # TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
 # GradientTape records the ops it sees so that it can differentiate them afterwards.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,7 @@ from implementations.contract import TrainingResult
 from implementations.linear_regression.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # The four training points as constant tensors of shape (4, 1).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
@@ -29,12 +31,18 @@ def train(spec=SPEC):
         return tf.matmul(x, W) + b
 
     optimizer = keras.optimizers.SGD(spec.learning_rate)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's step count; plain SGD has no moments), under the attribute names: W, b, optimizer.
+    checkpoint = tf.train.Checkpoint(W=W, b=b, optimizer=optimizer)
+    if resume_from:
+        optimizer.build([W, b])  # create the optimizer's variables, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     # Train
     # One step: compute the loss under the tape, ask the tape for the gradient of the loss
     # with respect to each variable, and let the optimizer apply them.
     losses = []
-    for step in range(spec.steps):
+    for step in range(int(optimizer.iterations), spec.steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(linear_model(x_train) - y_train))
         gradients = tape.gradient(loss, [W, b])
@@ -53,6 +61,11 @@ def train(spec=SPEC):
 
     evaluate(x_train, y_train)
     predictions = linear_model(spec.probe_inputs)
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
+    # read back into objects of the same structure, whatever their Python names.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
     return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
                           predictions=predictions.numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})

@@ -6,6 +6,8 @@ Description: The course's program: tf.data batches, tf.Variable W and b, a Gradi
 # Setup
 # TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
 # GradientTape records the ops it sees so that it can differentiate them afterwards.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,13 +16,13 @@ from implementations.contract import TrainingResult
 from implementations.logistic_mnist.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
-    # a batch), each batch gathered from the training tensors when the loop asks for it
-    # and the next one prepared meanwhile (prefetch).
+    # a batch, spec.steps of them), each batch gathered from the training tensors when the
+    # loop asks for it and the next one prepared meanwhile (prefetch).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
     train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
     # Build the model
@@ -38,6 +40,12 @@ def train(spec=SPEC):
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=true_y, logits=logits))
 
     optimizer = keras.optimizers.SGD(spec.learning_rate)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's step count), under the attribute names: W, b, optimizer.
+    checkpoint = tf.train.Checkpoint(W=W, b=b, optimizer=optimizer)
+    if resume_from:
+        optimizer.build([W, b])  # create its variables, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     def run_optimization(x, y):
         with tf.GradientTape() as tape:
@@ -48,9 +56,9 @@ def train(spec=SPEC):
 
     # Train
     # Iterating over the Dataset yields one (images, labels) batch at a time; each runs
-    # one optimization step.
+    # one optimization step. A resumed run skips the batches of the steps it restored.
     losses = []
-    for batch_x, batch_y in train_data:
+    for batch_x, batch_y in train_data.skip(int(optimizer.iterations)):
         losses.append(run_optimization(batch_x, batch_y).numpy())
 
     # Evaluate
@@ -63,6 +71,11 @@ def train(spec=SPEC):
     test_logits = logistic_regression(spec.probe_inputs)
     test_accuracy = accuracy(test_logits, spec.y_test)
     predictions = tf.nn.softmax(test_logits)
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
+    # read back into objects of the same structure, whatever their Python names.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
     return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
                           predictions=predictions.numpy(), metrics={"accuracy": float(test_accuracy)})
 

@@ -6,6 +6,8 @@ Description: The course's eager step traced once by @tf.function and run as a gr
 # Setup
 # The eager program with @tf.function on its functions: TensorFlow traces each once into a
 # graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,13 +16,13 @@ from implementations.contract import TrainingResult
 from implementations.logistic_mnist.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
-    # a batch), each batch gathered from the training tensors when the loop asks for it
-    # and the next one prepared meanwhile (prefetch).
+    # a batch, spec.steps of them), each batch gathered from the training tensors when the
+    # loop asks for it and the next one prepared meanwhile (prefetch).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
     train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
     # Build the model
@@ -39,6 +41,12 @@ def train(spec=SPEC):
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=true_y, logits=logits))
 
     optimizer = keras.optimizers.SGD(spec.learning_rate)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's step count), under the attribute names: W, b, optimizer.
+    checkpoint = tf.train.Checkpoint(W=W, b=b, optimizer=optimizer)
+    if resume_from:
+        optimizer.build([W, b])  # create its variables, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     @tf.function
     def run_optimization(x, y):
@@ -50,9 +58,10 @@ def train(spec=SPEC):
 
     # Train
     # Iterating over the Dataset yields one (images, labels) batch at a time; the traced
-    # step runs on each without going back through Python op by op.
+    # step runs on each without going back through Python op by op. A resumed run skips
+    # the batches of the steps it restored.
     losses = []
-    for batch_x, batch_y in train_data:
+    for batch_x, batch_y in train_data.skip(int(optimizer.iterations)):
         losses.append(run_optimization(batch_x, batch_y).numpy())
 
     # Evaluate
@@ -66,6 +75,14 @@ def train(spec=SPEC):
     test_logits = logistic_regression(spec.probe_inputs)
     test_accuracy = accuracy(test_logits, spec.y_test)
     predictions = tf.nn.softmax(test_logits)
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
+    # training on. tf.saved_model.save writes the traced model for inference, without
+    # Python: here logistic_regression (the logits), traced for any batch of (None, 784) inputs.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
+        serve = logistic_regression.get_concrete_function(tf.TensorSpec([None, 784], tf.float32))
+        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serve)
     return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
                           predictions=predictions.numpy(), metrics={"accuracy": float(test_accuracy)})
 

@@ -6,6 +6,8 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 # Setup
 # TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
 # GradientTape records the ops it sees so that it can differentiate them afterwards.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,7 @@ from implementations.contract import TrainingResult
 from implementations.mammal_bird.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # The six animals as constant tensors: [fur, wings] in, one-hot [other, mammal, bird] out.
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
@@ -35,12 +37,18 @@ def train(spec=SPEC):
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                       epsilon=spec.epsilon)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's moments and step count), under the attribute names: W1, b1, W2, b2, optimizer.
+    checkpoint = tf.train.Checkpoint(W1=W1, b1=b1, W2=W2, b2=b2, optimizer=optimizer)
+    if resume_from:
+        optimizer.build(variables)  # create the moments, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     # Train
     # One step: compute the loss under the tape, ask the tape for the gradient of the loss
     # with respect to each variable, and let the optimizer apply them.
     losses = []
-    for step in range(spec.steps):
+    for step in range(int(optimizer.iterations), spec.steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y_train, logits=model(x_train)))
         gradients = tape.gradient(loss, variables)
@@ -57,6 +65,11 @@ def train(spec=SPEC):
     train_accuracy = accuracy(x_train, y_train)
     predictions = model(spec.probe_inputs)
     weights = {"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
+    # read back into objects of the same structure, whatever their Python names.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy(),
                           metrics={"accuracy": float(train_accuracy)})
 

@@ -7,6 +7,8 @@ Description: A keras.Model subclass that owns Dense(10, relu) and Dense(3) and a
 # Keras holds the model, the loss, the optimizer and the training loop: compile says what
 # to minimise and how, fit runs the loop, evaluate and predict use the trained model.
 # A subclassed model creates its layers in __init__ and writes its forward pass in call.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -15,17 +17,24 @@ from implementations.contract import TrainingResult
 from implementations.mammal_bird.spec import SPEC
 
 
+# Registered, with get_config giving its constructor's arguments, so that
+# keras.models.load_model can rebuild it from a .keras file.
+@keras.saving.register_keras_serializable(package="tf_rosetta")
 class MammalBirdModel(keras.Model):
     def __init__(self, hidden_units=10, classes=3):
         super().__init__()
+        self.hidden_units, self.classes = hidden_units, classes
         self.layer_1 = keras.layers.Dense(hidden_units, activation="relu")
         self.layer_2 = keras.layers.Dense(classes)
 
     def call(self, x):
         return self.layer_2(self.layer_1(x))  # logits
 
+    def get_config(self):
+        return {"hidden_units": self.hidden_units, "classes": self.classes}
 
-def train(spec=SPEC):
+
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # A tf.data.Dataset of the six animals as one batch, repeated without end: fit takes
     # one batch per epoch from the same iterator.
@@ -48,18 +57,32 @@ def train(spec=SPEC):
                                                   epsilon=spec.epsilon),
                   loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
                   jit_compile=False)
+    # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
+    # variables (step count, moments): load_weights restores both, to train on.
+    if resume_from:
+        model.optimizer.build(model.trainable_variables)
+        model.load_weights(resume_from)
 
     # Train
     # One epoch is one full-batch step, so the history's loss per epoch is the loss before
-    # each update.
-    history = model.fit(dataset, epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    losses = history.history["loss"]
+    # each update. initial_epoch: a resumed run counts on from the optimizer's restored step.
+    history = model.fit(dataset, epochs=spec.steps, initial_epoch=int(model.optimizer.iterations), steps_per_epoch=1,
+                        verbose=0)
+    losses = history.history.get("loss", [])  # none if resumed at the last epoch
 
     # Evaluate
     # evaluate returns the loss and the compiled accuracy on the given data (the six
     # animals); predict returns the logits for the probe inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
+
+    # Then save. save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
+    # save writes the whole model, its configuration too (.keras); export writes a
+    # TensorFlow SavedModel for inference, without Python.
+    if save_to:
+        model.save_weights(os.path.join(save_to, "model.weights.h5"))
+        model.save(os.path.join(save_to, "model.keras"))
+        model.export(os.path.join(save_to, "saved_model"), verbose=False)
     (W1, b1), (W2, b2) = model.layer_1.get_weights(), model.layer_2.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32),
                           weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2}, predictions=predictions,

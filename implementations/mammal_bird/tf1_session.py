@@ -6,6 +6,8 @@ Description: The course's TF1 graph: placeholders, two layers of variables, Adam
 # Setup
 # TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
 # in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -15,7 +17,7 @@ from implementations.mammal_bird.spec import SPEC
 v1 = tf.compat.v1
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
@@ -39,20 +41,28 @@ def train(spec=SPEC):
         # beta1, beta2 and epsilon are TF1's defaults, written out as every program passes them.
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
-        train_op = optimizer.minimize(cost)
+        global_step = v1.train.get_or_create_global_step()
+        train_op = optimizer.minimize(cost, global_step=global_step)
         prediction = tf.argmax(model, 1)
         target = tf.argmax(Y, 1)
         is_correct = tf.equal(prediction, target)
         accuracy = tf.reduce_mean(tf.cast(is_correct, tf.float32))
         init = v1.global_variables_initializer()
+        # A Saver saves and restores the graph's variables by name: the weights, Adam's
+        # moments (W1/Adam, W1/Adam_1, ...), its beta powers and the global step.
+        saver = v1.train.Saver()
 
     # Train
     # Each Session.run of [cost, train_op] computes the loss and applies one update, fed
-    # all six animals.
+    # all six animals. Resuming restores every variable from a checkpoint instead of
+    # running the initializer, and goes on from its global step.
     with v1.Session(graph=graph) as session:
-        session.run(init)
+        if resume_from:
+            saver.restore(session, resume_from)
+        else:
+            session.run(init)
         losses = []
-        for step in range(spec.steps):
+        for step in range(session.run(global_step), spec.steps):
             cost_value, _ = session.run([cost, train_op], feed_dict={X: spec.x_train, Y: spec.y_train})
             losses.append(cost_value)
 
@@ -62,6 +72,10 @@ def train(spec=SPEC):
         train_accuracy = session.run(accuracy, feed_dict={X: spec.x_train, Y: spec.y_train})
         predictions = session.run(model, feed_dict={X: spec.probe_inputs})
         weights = dict(zip(["W1", "b1", "W2", "b2"], session.run([W1, b1, W2, b2])))
+
+        # Then save. Saver.save writes a name-based checkpoint: model.ckpt.index and .data files.
+        if save_to:
+            saver.save(session, os.path.join(save_to, "model.ckpt"))
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,
                           metrics={"accuracy": float(train_accuracy)})
 

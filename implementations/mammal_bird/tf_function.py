@@ -6,6 +6,8 @@ Description: The eager step traced once by @tf.function and then run as a graph.
 # Setup
 # The eager program with @tf.function on its functions: TensorFlow traces each once into a
 # graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,7 @@ from implementations.contract import TrainingResult
 from implementations.mammal_bird.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # The six animals as constant tensors: [fur, wings] in, one-hot [other, mammal, bird] out.
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
@@ -37,6 +39,12 @@ def train(spec=SPEC):
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                       epsilon=spec.epsilon)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's moments and step count), under the attribute names: W1, b1, W2, b2, optimizer.
+    checkpoint = tf.train.Checkpoint(W1=W1, b1=b1, W2=W2, b2=b2, optimizer=optimizer)
+    if resume_from:
+        optimizer.build(variables)  # create the moments, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     # Train
     # The whole step, tape, gradient and update, is one traced graph: each call after the
@@ -50,7 +58,7 @@ def train(spec=SPEC):
         return loss
 
     losses = []
-    for step in range(spec.steps):
+    for step in range(int(optimizer.iterations), spec.steps):
         loss = train_step(x_train, y_train)
         losses.append(loss.numpy())
 
@@ -65,6 +73,14 @@ def train(spec=SPEC):
     train_accuracy = accuracy(x_train, y_train)
     predictions = model(spec.probe_inputs)
     weights = {"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
+    # training on. tf.saved_model.save writes the traced model for inference, without
+    # Python: here model, traced for any batch of (None, 2) inputs.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
+        serve = model.get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
+        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serve)
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy(),
                           metrics={"accuracy": float(train_accuracy)})
 

@@ -6,6 +6,8 @@ Description: tf.Variables and tf.nn ops: BatchNorm from tf.nn.moments, stateless
 # Setup
 # TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
 # GradientTape records the ops it sees so that it can differentiate them afterwards.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,13 +16,13 @@ from implementations.contract import TrainingResult
 from implementations.mnist_mlp.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
-    # a batch), each batch gathered from the training tensors when the loop asks for it;
-    # enumerate numbers them, and the number picks the step's dropout mask.
+    # a batch, spec.steps of them), each batch gathered from the training tensors when the
+    # loop asks for it; enumerate numbers them, and the number picks the step's dropout mask.
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
     train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
     # Build the model
@@ -63,6 +65,14 @@ def train(spec=SPEC):
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                       epsilon=spec.epsilon)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's moments and step count), under the attribute names: W1, ..., optimizer.
+    # The moving statistics are in it too; the dropout masks need only the step.
+    checkpoint = tf.train.Checkpoint(W1=W1, gamma=gamma, beta=beta, moving_mean=moving_mean,
+                                     moving_variance=moving_variance, W2=W2, b2=b2, optimizer=optimizer)
+    if resume_from:
+        optimizer.build(variables)  # create the moments, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     def run_optimization(x, y, step):
         with tf.GradientTape() as tape:
@@ -73,9 +83,11 @@ def train(spec=SPEC):
 
     # Train
     # One step: the loss in training mode under the tape (dropout on, batch statistics),
-    # the gradients of the trainable variables, and one Adam update.
+    # the gradients of the trainable variables, and one Adam update. A resumed run skips the
+    # batches of the optimizer's restored steps and numbers the rest from there.
+    start = int(optimizer.iterations)
     losses = []
-    for step, (batch_x, batch_y) in train_data.enumerate():
+    for step, (batch_x, batch_y) in train_data.skip(start).enumerate(start):
         losses.append(run_optimization(batch_x, batch_y, step).numpy())
 
     # Evaluate
@@ -89,6 +101,11 @@ def train(spec=SPEC):
     test_accuracy = accuracy(test_logits, spec.y_test)
     weights = {"W1": W1.numpy(), "gamma": gamma.numpy(), "beta": beta.numpy(), "moving_mean": moving_mean.numpy(),
                "moving_variance": moving_variance.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
+    # read back into objects of the same structure, whatever their Python names.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
                           metrics={"accuracy": float(test_accuracy)})
 

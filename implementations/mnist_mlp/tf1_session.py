@@ -6,6 +6,8 @@ Description: A TF1 graph with a training placeholder, BatchNorm by hand with UPD
 # Setup
 # TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
 # in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -15,7 +17,7 @@ from implementations.mnist_mlp.spec import SPEC
 v1 = tf.compat.v1
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
@@ -66,21 +68,30 @@ def train(spec=SPEC):
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
+        global_step = v1.train.get_or_create_global_step()
         # tf-rosetta divergences tf1_update_ops
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
-            train_op = optimizer.minimize(loss)
+            train_op = optimizer.minimize(loss, global_step=global_step)
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(y, tf.int64))
         accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
         init = v1.global_variables_initializer()
+        # A Saver saves and restores the graph's variables by name: the weights, the moving
+        # statistics, Adam's moments (W1/Adam, W1/Adam_1), its beta powers and the global step.
+        saver = v1.train.Saver()
 
     # Train
     # Each Session.run of [loss, train_op] in training mode computes the batch's loss with
     # the step's dropout mask and batch statistics, moves the moving averages (UPDATE_OPS)
-    # and applies one Adam update.
+    # and applies one Adam update. Resuming restores every variable from a checkpoint instead
+    # of running the initializer, and goes on from its global step: that step's batch and mask.
     with v1.Session(graph=graph) as session:
-        session.run(init)
+        if resume_from:
+            saver.restore(session, resume_from)
+        else:
+            session.run(init)
         losses = []
-        for step_number, batch in enumerate(spec.batch_indices):
+        for step_number in range(session.run(global_step), spec.steps):
+            batch = spec.batch_indices[step_number]
             feed = {x: spec.x_train[batch], y: spec.y_train[batch], training: True, step: step_number}
             loss_value, _ = session.run([loss, train_op], feed_dict=feed)
             losses.append(loss_value)
@@ -91,6 +102,10 @@ def train(spec=SPEC):
         test_accuracy, test_logits = session.run([accuracy, logits], feed_dict={x: spec.probe_inputs, y: spec.y_test})
         names = ["W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2"]
         weights = dict(zip(names, session.run([W1, gamma, beta, moving_mean, moving_variance, W2, b2])))
+
+        # Then save. Saver.save writes a name-based checkpoint: model.ckpt.index and .data files.
+        if save_to:
+            saver.save(session, os.path.join(save_to, "model.ckpt"))
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits,
                           metrics={"accuracy": float(test_accuracy)})
 

@@ -6,6 +6,8 @@ Description: The eager program's model and step traced once by @tf.function and 
 # Setup
 # The eager program with @tf.function on its functions: TensorFlow traces each once into a
 # graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,13 +16,13 @@ from implementations.contract import TrainingResult
 from implementations.mnist_mlp.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
-    # a batch), each batch gathered from the training tensors when the loop asks for it;
-    # enumerate numbers them, and the number picks the step's dropout mask.
+    # a batch, spec.steps of them), each batch gathered from the training tensors when the
+    # loop asks for it; enumerate numbers them, and the number picks the step's dropout mask.
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
     train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
     # Build the model
@@ -65,6 +67,14 @@ def train(spec=SPEC):
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                       epsilon=spec.epsilon)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's moments and step count), under the attribute names: W1, ..., optimizer.
+    # The moving statistics are in it too; the dropout masks need only the step.
+    checkpoint = tf.train.Checkpoint(W1=W1, gamma=gamma, beta=beta, moving_mean=moving_mean,
+                                     moving_variance=moving_variance, W2=W2, b2=b2, optimizer=optimizer)
+    if resume_from:
+        optimizer.build(variables)  # create the moments, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     @tf.function
     def run_optimization(x, y, step):
@@ -77,8 +87,10 @@ def train(spec=SPEC):
     # Train
     # The traced step runs on each batch without going back through Python op by op. The
     # step number comes in as a tensor: a Python int would trace a new graph every step.
+    # A resumed run skips the batches of the optimizer's restored steps and numbers the rest from there.
+    start = int(optimizer.iterations)
     losses = []
-    for step, (batch_x, batch_y) in train_data.enumerate():
+    for step, (batch_x, batch_y) in train_data.skip(start).enumerate(start):
         losses.append(run_optimization(batch_x, batch_y, step).numpy())
 
     # Evaluate
@@ -94,6 +106,19 @@ def train(spec=SPEC):
     test_accuracy = accuracy(test_logits, spec.y_test)
     weights = {"W1": W1.numpy(), "gamma": gamma.numpy(), "beta": beta.numpy(), "moving_mean": moving_mean.numpy(),
                "moving_variance": moving_variance.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
+    # training on. tf.saved_model.save writes a traced function for inference, without Python:
+    # mlp in inference mode (no step, no dropout), traced for any batch of (None, 28, 28) images.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
+
+        @tf.function
+        def serve(x):
+            return mlp(x, training=False)
+
+        serving_function = serve.get_concrete_function(tf.TensorSpec([None, 28, 28], tf.float32))
+        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serving_function)
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
                           metrics={"accuracy": float(test_accuracy)})
 

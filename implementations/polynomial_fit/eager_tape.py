@@ -6,6 +6,8 @@ Description: Three scalar tf.Variables; every op runs as Python reaches it, the 
 # Setup
 # TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
 # GradientTape records the ops it sees so that it can differentiate them afterwards.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,7 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # The 50 training points as constant tensors of shape (50, 1).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
@@ -33,12 +35,18 @@ def train(spec=SPEC):
     # tf-rosetta divergences adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                       epsilon=spec.epsilon)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's moments and step count), under the attribute names: a, b, c, optimizer.
+    checkpoint = tf.train.Checkpoint(a=a, b=b, c=c, optimizer=optimizer)
+    if resume_from:
+        optimizer.build([a, b, c])  # create the moments, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     # Train
     # One step: compute the loss under the tape, ask the tape for the gradient of the loss
     # with respect to each variable, and let the optimizer apply them.
     losses = []
-    for step in range(spec.steps):
+    for step in range(int(optimizer.iterations), spec.steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(quadratic_model(x_train) - y_train))
         gradients = tape.gradient(loss, [a, b, c])
@@ -57,6 +65,11 @@ def train(spec=SPEC):
 
     evaluate(x_train, y_train)
     predictions = quadratic_model(spec.probe_inputs)
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
+    # read back into objects of the same structure, whatever their Python names.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
     return TrainingResult(losses=np.array(losses), weights={"a": a.numpy(), "b": b.numpy(), "c": c.numpy()},
                           predictions=predictions.numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})

@@ -6,6 +6,8 @@ Description: A Lambda layer makes the features [x^2, x] and one Dense(1) weighs 
 # Setup
 # Keras holds the model, the loss, the optimizer and the training loop: compile says what
 # to minimise and how, fit runs the loop, evaluate and predict use the trained model.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,14 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
-def train(spec=SPEC):
+# A named, registered function rather than a lambda: a .keras file then names it, and
+# load_model finds it again (tf-rosetta divergences keras_lambda_reload).
+@keras.saving.register_keras_serializable(package="tf_rosetta")
+def quadratic_features(x):
+    return keras.layers.concatenate([x * x, x])
+
+
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # A tf.data.Dataset of the 50 training points as one batch, repeated without end:
     # fit takes one batch per epoch from the same iterator.
@@ -29,7 +38,7 @@ def train(spec=SPEC):
     # prints the layers and their parameter counts.
     model = keras.Sequential([
         keras.Input(shape=(1,)),
-        keras.layers.Lambda(lambda x: keras.layers.concatenate([x * x, x])),
+        keras.layers.Lambda(quadratic_features),
         keras.layers.Dense(1),
     ])
     weights = spec.initial_weights
@@ -40,18 +49,33 @@ def train(spec=SPEC):
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
     # tf-rosetta divergences keras_jit_compile
     model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"], jit_compile=False)
+    # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
+    # variables (step count, moments): load_weights restores both, to train on.
+    if resume_from:
+        optimizer.build(model.trainable_variables)
+        model.load_weights(resume_from)
 
     # Train
     # fit takes steps_per_epoch batches from the Dataset each epoch and returns a History:
     # history["loss"] holds each epoch's mean loss, here the loss of its one full-batch step.
-    history = model.fit(dataset, epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    losses = history.history["loss"]
+    # initial_epoch: a resumed run counts on from the optimizer's restored step.
+    history = model.fit(dataset, epochs=spec.steps, initial_epoch=int(optimizer.iterations), steps_per_epoch=1,
+                        verbose=0)
+    losses = history.history.get("loss", [])  # none if resumed at the last epoch
 
     # Evaluate
     # evaluate returns the loss and the compiled metrics on the given data (the training
     # points); predict returns the model's outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
+
+    # Then save. save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
+    # save writes the whole model, its configuration too (.keras); export writes a
+    # TensorFlow SavedModel for inference, without Python.
+    if save_to:
+        model.save_weights(os.path.join(save_to, "model.weights.h5"))
+        model.save(os.path.join(save_to, "model.keras"))
+        model.export(os.path.join(save_to, "saved_model"), verbose=False)
     kernel, bias = model.layers[-1].get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32),
                           weights={"a": kernel[0, 0], "b": kernel[1, 0], "c": bias[0]}, predictions=predictions,

@@ -7,6 +7,8 @@ Description: A keras.Model subclass whose call makes the features [x^2, x] and a
 # Keras holds the model, the loss, the optimizer and the training loop: compile says what
 # to minimise and how, fit runs the loop, evaluate and predict use the trained model.
 # A subclassed model creates its layers in __init__ and writes its forward pass in call.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -15,9 +17,11 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
+# Registered, so that keras.models.load_model can rebuild it from a .keras file.
+@keras.saving.register_keras_serializable(package="tf_rosetta")
 class QuadraticModel(keras.Model):
-    def __init__(self, units=1):
-        super().__init__()
+    def __init__(self, units=1, **kwargs):
+        super().__init__(**kwargs)
         self.features = keras.layers.Concatenate()  # layers, not keras.ops: Keras 2 has none
         self.dense = keras.layers.Dense(units)
 
@@ -25,7 +29,7 @@ class QuadraticModel(keras.Model):
         return self.dense(self.features([x * x, x]))  # x * x rounds as tf.square does; x ** 2 would not
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # A tf.data.Dataset of the 50 training points as one batch, repeated without end:
     # fit takes one batch per epoch from the same iterator.
@@ -46,18 +50,33 @@ def train(spec=SPEC):
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
     # tf-rosetta divergences keras_jit_compile
     model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"], jit_compile=False)
+    # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
+    # variables (step count, moments): load_weights restores both, to train on.
+    if resume_from:
+        optimizer.build(model.trainable_variables)
+        model.load_weights(resume_from)
 
     # Train
     # fit takes steps_per_epoch batches from the Dataset each epoch and returns a History:
     # history["loss"] holds each epoch's mean loss, here the loss of its one full-batch step.
-    history = model.fit(dataset, epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    losses = history.history["loss"]
+    # initial_epoch: a resumed run counts on from the optimizer's restored step.
+    history = model.fit(dataset, epochs=spec.steps, initial_epoch=int(optimizer.iterations), steps_per_epoch=1,
+                        verbose=0)
+    losses = history.history.get("loss", [])  # none if resumed at the last epoch
 
     # Evaluate
     # evaluate returns the loss and the compiled metrics on the given data (the training
     # points); predict returns the model's outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
+
+    # Then save. save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
+    # save writes the whole model, its configuration too (.keras); export writes a
+    # TensorFlow SavedModel for inference, without Python.
+    if save_to:
+        model.save_weights(os.path.join(save_to, "model.weights.h5"))
+        model.save(os.path.join(save_to, "model.keras"))
+        model.export(os.path.join(save_to, "saved_model"), verbose=False)
     kernel, bias = model.dense.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32),
                           weights={"a": kernel[0, 0], "b": kernel[1, 0], "c": bias[0]}, predictions=predictions,

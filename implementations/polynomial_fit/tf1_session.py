@@ -6,6 +6,8 @@ Description: A TF1 graph of placeholders and three scalar variables, trained by 
 # Setup
 # TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
 # in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -15,7 +17,7 @@ from implementations.polynomial_fit.spec import SPEC
 v1 = tf.compat.v1
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
@@ -38,17 +40,25 @@ def train(spec=SPEC):
         # tf-rosetta divergences adam_one_minus_beta
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
-        train_op = optimizer.minimize(loss)
+        global_step = v1.train.get_or_create_global_step()
+        train_op = optimizer.minimize(loss, global_step=global_step)
         mean_absolute_error = tf.reduce_mean(tf.abs(hypothesis - y))
         init = v1.global_variables_initializer()
+        # A Saver saves and restores the graph's variables by name: the weights, Adam's
+        # moments (a/Adam, a/Adam_1), its beta powers and the global step.
+        saver = v1.train.Saver()
 
     # Train
     # Each Session.run of [loss, train_op] computes the loss and applies one update, fed the
-    # 50 training points.
+    # 50 training points. Resuming restores every variable from a checkpoint instead of
+    # running the initializer, and goes on from its global step.
     with v1.Session(graph=graph) as session:
-        session.run(init)
+        if resume_from:
+            saver.restore(session, resume_from)
+        else:
+            session.run(init)
         losses = []
-        for step in range(spec.steps):
+        for step in range(session.run(global_step), spec.steps):
             loss_value, _ = session.run([loss, train_op], feed_dict={x: spec.x_train, y: spec.y_train})
             losses.append(loss_value)
 
@@ -58,6 +68,10 @@ def train(spec=SPEC):
         mse, mae = session.run([loss, mean_absolute_error], feed_dict={x: spec.x_train, y: spec.y_train})
         predictions = session.run(hypothesis, feed_dict={x: spec.probe_inputs})
         a_value, b_value, c_value = session.run([a, b, c])
+
+        # Then save. Saver.save writes a name-based checkpoint: model.ckpt.index and .data files.
+        if save_to:
+            saver.save(session, os.path.join(save_to, "model.ckpt"))
     return TrainingResult(losses=np.array(losses), weights={"a": a_value, "b": b_value, "c": c_value},
                           predictions=predictions, metrics={"mse": float(mse), "mae": float(mae)})
 

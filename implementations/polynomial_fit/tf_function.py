@@ -6,6 +6,8 @@ Description: The eager GradientTape and Adam step traced once by @tf.function an
 # Setup
 # The eager program with @tf.function on its functions: TensorFlow traces each once into a
 # graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,7 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # The 50 training points as constant tensors of shape (50, 1).
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
@@ -34,6 +36,12 @@ def train(spec=SPEC):
     # tf-rosetta divergences adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                       epsilon=spec.epsilon)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's moments and step count), under the attribute names: a, b, c, optimizer.
+    checkpoint = tf.train.Checkpoint(a=a, b=b, c=c, optimizer=optimizer)
+    if resume_from:
+        optimizer.build([a, b, c])  # create the moments, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     # Train
     # The whole step, tape, gradient and Adam update, is one traced graph: each call after
@@ -47,7 +55,7 @@ def train(spec=SPEC):
         return loss
 
     losses = []
-    for step in range(spec.steps):
+    for step in range(int(optimizer.iterations), spec.steps):
         loss = train_step(x_train, y_train)
         losses.append(loss.numpy())
 
@@ -64,6 +72,14 @@ def train(spec=SPEC):
 
     evaluate(x_train, y_train)
     predictions = quadratic_model(spec.probe_inputs)
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
+    # training on. tf.saved_model.save writes the traced model for inference, without
+    # Python: here quadratic_model, traced for any batch of (None, 1) inputs.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
+        serve = quadratic_model.get_concrete_function(tf.TensorSpec([None, 1], tf.float32))
+        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serve)
     return TrainingResult(losses=np.array(losses), weights={"a": a.numpy(), "b": b.numpy(), "c": c.numpy()},
                           predictions=predictions.numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})

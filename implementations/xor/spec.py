@@ -1,6 +1,6 @@
 """XOR with two sigmoid layers (seed 002): the numbers every style shares."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,6 +24,11 @@ class XorSpec(TaskSpec):
     @property
     def loss_count(self) -> int:
         return self.epochs
+
+    def with_steps(self, steps: int) -> "XorSpec":
+        if steps % len(self.x_train):
+            raise ValueError(f"{self.task}: steps must be whole epochs of {len(self.x_train)} updates, got {steps}")
+        return replace(self, steps=steps, epochs=steps // len(self.x_train))
 
     def quality_problems(self, result: TrainingResult) -> list[str]:
         problems = []

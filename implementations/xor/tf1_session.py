@@ -6,6 +6,8 @@ Description: A TF1 graph of placeholders and variables, run one example per Sess
 # Setup
 # TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
 # in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -15,7 +17,7 @@ from implementations.xor.spec import SPEC
 v1 = tf.compat.v1
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
@@ -36,17 +38,26 @@ def train(spec=SPEC):
         hypothesis = tf.sigmoid(tf.matmul(hidden, W2) + b2)
 
         loss = tf.reduce_mean(tf.square(hypothesis - y))
-        train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss)
+        global_step = v1.train.get_or_create_global_step()
+        train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss, global_step=global_step)
         predicted = tf.cast(hypothesis > 0.5, tf.float32)
         accuracy = tf.reduce_mean(tf.cast(tf.equal(predicted, y), tf.float32))
         init = v1.global_variables_initializer()
+        # A Saver saves and restores the graph's variables by name: the weights and the global
+        # step (plain gradient descent keeps no state of its own).
+        saver = v1.train.Saver()
 
     # Train
     # Each Session.run of [loss, train_op] is one update on one example, in the given order.
+    # Resuming restores every variable from a checkpoint instead of running the initializer,
+    # and goes on from the epoch its global step ends (one update an example).
     with v1.Session(graph=graph) as session:
-        session.run(init)
+        if resume_from:
+            saver.restore(session, resume_from)
+        else:
+            session.run(init)
         losses = []
-        for epoch in range(spec.epochs):
+        for epoch in range(session.run(global_step) // len(spec.x_train), spec.epochs):
             epoch_loss = np.float32(0)
             for example in range(len(spec.x_train)):
                 feed = {x: spec.x_train[example:example + 1], y: spec.y_train[example:example + 1]}
@@ -60,6 +71,10 @@ def train(spec=SPEC):
         accuracy_value = session.run(accuracy, feed_dict={x: spec.x_train, y: spec.y_train})
         predictions = session.run(hypothesis, feed_dict={x: spec.probe_inputs})
         weights = session.run({"W1": W1, "b1": b1, "W2": W2, "b2": b2})
+
+        # Then save. Saver.save writes a name-based checkpoint: model.ckpt.index and .data files.
+        if save_to:
+            saver.save(session, os.path.join(save_to, "model.ckpt"))
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,
                           metrics={"accuracy": float(accuracy_value)})
 

@@ -6,6 +6,8 @@ Description: The eager step traced once by @tf.function and then run as a graph,
 # Setup
 # The eager program with @tf.function on its functions: TensorFlow traces each once into a
 # graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
+import os
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,7 +16,7 @@ from implementations.contract import TrainingResult
 from implementations.xor.spec import SPEC
 
 
-def train(spec=SPEC):
+def train(spec=SPEC, save_to=None, resume_from=None):
     # Prepare the data
     # The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the
     # given order: one update each.
@@ -33,6 +35,12 @@ def train(spec=SPEC):
         return tf.sigmoid(tf.matmul(hidden, W2) + b2)
 
     optimizer = keras.optimizers.SGD(spec.learning_rate)
+    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
+    # optimizer's step count; plain SGD has no moments), under the attribute names: W1, ..., optimizer.
+    checkpoint = tf.train.Checkpoint(W1=W1, b1=b1, W2=W2, b2=b2, optimizer=optimizer)
+    if resume_from:
+        optimizer.build([W1, b1, W2, b2])  # create the optimizer's variables, so that read fills them at once
+        checkpoint.read(resume_from).assert_consumed()
 
     # Train
     # The whole step, tape, gradient and update, is one traced graph: each call after the
@@ -45,8 +53,9 @@ def train(spec=SPEC):
         optimizer.apply_gradients(zip(gradients, [W1, b1, W2, b2]))
         return loss
 
+    # A resumed run goes on from the epoch the optimizer's restored step ends (one update an example).
     losses = []
-    for epoch in range(spec.epochs):
+    for epoch in range(int(optimizer.iterations) // len(examples), spec.epochs):
         epoch_loss = np.float32(0)
         for x, y in examples:
             epoch_loss += train_step(x, y).numpy()
@@ -63,6 +72,14 @@ def train(spec=SPEC):
 
     evaluate(tf.constant(spec.x_train), tf.constant(spec.y_train))
     predictions = xor_model(spec.probe_inputs)
+
+    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
+    # training on. tf.saved_model.save writes the traced model for inference, without
+    # Python: here xor_model, traced for any batch of (None, 2) inputs.
+    if save_to:
+        checkpoint.write(os.path.join(save_to, "ckpt"))
+        serve = xor_model.get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
+        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serve)
     return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(),
                           weights={"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()},
                           metrics={"accuracy": float(accuracy.result())})
