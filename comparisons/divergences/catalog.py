@@ -36,6 +36,12 @@ ORDER = (
     "multi_worker_input_split",
     "batchnorm_per_replica_statistics",
     "replica_dropout_masks",
+    # Checkpoints crossing APIs (tf-rosetta checkpoints)
+    "checkpoint_keys_by_api",
+    "keras3_load_weights_formats",
+    "adam_state_layout",
+    "keras3_save_writes_no_savedmodel",
+    "keras_lambda_reload",
     # Between runtimes: Keras 2 (tf_keras) and Keras 3 on JAX (README, Runtimes).
     "backend_initial_weights",
     "keras2_legacy_adam",
