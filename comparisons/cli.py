@@ -16,7 +16,8 @@ from implementations.contract import DataError
 
 # Modules that add a subcommand: each has register(commands), commands being the
 # argparse subparsers; a handler it sets returns the exit code.
-EXTRA_COMMANDS = ("comparisons.show", "comparisons.plots", "comparisons.divergences", "comparisons.bench")
+EXTRA_COMMANDS = ("comparisons.show", "comparisons.plots", "comparisons.divergences", "comparisons.bench",
+                  "comparisons.checkpoints.command")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -22,8 +22,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from comparisons import concepts, tables
-from comparisons.errors import EXIT_DISAGREE, UsageError, add_jobs_option
+from comparisons.checkpoints.page import checkpoints_html
 from comparisons.concepts import HEADER, ROOT, SECTIONS
+from comparisons.errors import EXIT_DISAGREE, UsageError, add_jobs_option
 from implementations import registry
 
 DEFAULT_OUTPUT = "site"
@@ -248,7 +249,7 @@ def task_html(task: str, comparison, figures, settings: str = "") -> str:
     if comparison.ok else 'NOT ALL STYLES AGREE with the NumPy oracle'}
  <span class="muted">(tolerance: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g})</span></p>
 <nav><a href="#code">side by side</a><a href="#diff">diff two programs</a><a href="#concepts">concept map</a>
-<a href="#agreement">agreement</a><a href="#figures">figures</a></nav>
+<a href="#agreement">agreement</a><a href="#checkpoints">checkpoints</a><a href="#figures">figures</a></nav>
 </header>
 <main>
 <section id="code"><h2>Side by side, section by section</h2>{_columns_html(task, programs)}</section>
@@ -256,6 +257,7 @@ def task_html(task: str, comparison, figures, settings: str = "") -> str:
 <section id="concepts"><h2>Concept map</h2>{concepts_html(task, lambda program, line: '#' + line_id(program, line))}</section>
 <section id="agreement"><h2>Agreement</h2>{agreement_html(comparison)}
 <p class="muted">{_e(settings)}</p></section>
+<section id="checkpoints"><h2>Checkpoints: where each style keeps each weight</h2>{checkpoints_html(task)}</section>
 <section id="figures"><h2>Figures</h2>{_figures_html(figures)}</section>
 </main>"""
     return _page(f"tf-rosetta: {spec.title}", body, SCRIPT)

@@ -103,8 +103,10 @@ def test_linear_regression_map_has_global_variables_initializer_where_it_is():
 @pytest.mark.parametrize("task", registry.TASKS)
 def test_every_concept_is_found_in_every_program(task):
     found = concepts.concept_map(task)
+    # A concept without a pattern for a program (the oracle saves no checkpoint) shows "—" there.
+    patterns = {concept.name: concept.patterns for concept in concepts.CONCEPTS}
     missing = [f"{concept} / {program}" for concept, by_program in found.items()
-               for program, hits in by_program.items() if not hits]
+               for program, hits in by_program.items() if not hits and program in patterns[concept]]
     assert not missing, f"{task}: the concept map finds nothing for {missing}"
 
 

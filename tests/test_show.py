@@ -2,6 +2,7 @@
 the Markdown page, the terminal columns and the `show` command."""
 
 import copy
+import html
 import re
 from html.parser import HTMLParser
 
@@ -97,6 +98,21 @@ def test_the_page_shows_the_agreement_and_the_concept_map(site, comparison_of):
     # A concept link targets the id of the line that holds it.
     for program, line in re.findall(r'<a href="#(\w+)-L(\d+)" data-line', page):
         assert f'id="{program}-L{line}"' in page
+
+
+def test_the_page_shows_where_each_style_keeps_each_weight(site):
+    from comparisons.checkpoints import matrix
+
+    page = (site / f"{TASK}.html").read_text()
+    table = page[page.index('id="checkpoint-table"'):page.index("</table>", page.index('id="checkpoint-table"'))]
+    layouts = matrix.layout_module(TASK).LAYOUTS
+    for style in registry.STYLES:
+        assert f"<code>{style}</code>" in table and f"<code>{layouts[style].file}</code>" in table
+    for name in registry.load_spec(TASK).initial_weights:
+        row = table[table.index(f"<tr><th><code>{name}</code></th>"):]
+        row = row[:row.index("</tr>")]
+        assert [html.unescape(key) for key in re.findall(r"<td><code>(.*?)</code></td>", row)] == [
+            str(layouts[style].key(name)) for style in registry.STYLES]
 
 
 def test_the_markdown_holds_each_program_section_by_section(site):
