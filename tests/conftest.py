@@ -99,3 +99,45 @@ def comparison_of(request):
         return _comparisons[task]
 
     return comparison_of
+
+
+# The slow set: `pytest` leaves it out (pyproject: -m "not slow"), `.ci/run` runs it with
+# `pytest -m slow` (README, Tests). Each is a second training of programs the default suite
+# already trains, or a probe that needs another runtime or several processes. Node ids,
+# matched from their start.
+SLOW = (
+    # test_programs.py::test_program_alone is marked in its file: every program run alone.
+    # Divergence probes that train under the other runtimes or in several processes.
+    *(f"tests/test_divergences.py::{test}[{name}]"
+      for test in ("test_the_difference_shows_with_the_defaults_and_vanishes_once_aligned",
+                   "test_the_recorded_numbers_are_what_a_run_measures")
+      for name in ("backend_initial_weights", "keras2_legacy_adam", "jit_compile_by_backend", "tensorflow_vs_jax",
+                   "dropout_masks_by_runtime", "multi_worker_input_split")),
+    "tests/test_divergences.py::test_fit_on_numpy_gives_the_same_numbers_in_every_runtime",
+    # The fault paths on the MNIST tasks (the four small tasks prove the same paths in the default suite).
+    "tests/test_faults.py::test_a_loss_that_blows_up_is_one_line_per_style_naming_task_style_and_step[logistic_mnist]",
+    "tests/test_faults.py::test_a_loss_that_blows_up_is_one_line_per_style_naming_task_style_and_step[mnist_mlp]",
+    "tests/test_faults.py::test_the_other_styles_still_report_when_one_blows_up",
+    # Whole compares in a fresh process, under a network block or a broken Keras cache.
+    "tests/test_faults.py::test_compare_reaches_no_network",
+    "tests/test_cli.py::test_compare_prints_the_table_and_exits_0_when_all_agree_whatever_the_keras_cache",
+    # A worker that hangs or is killed, and Keras 3's fit under two workers.
+    "tests/test_distribute.py::test_a_worker_that_hangs_mid_training_ends_the_run_within_the_heartbeat_timeout",
+    "tests/test_distribute.py::test_a_worker_killed_mid_training_ends_the_run_with_one_line_and_leaves_nothing",
+    "tests/test_distribute.py::test_keras3_fit_under_multiworker_still_fails_as_the_table_says",
+    "tests/test_distribute.py::test_two_logical_cpus_change_no_bit_of_the_one_device_programs",
+    # linear_regression compared under Keras 2 and under JAX (each runtime in its own process).
+    "tests/test_runtimes.py::test_linear_regression_agrees_bitwise_under_each_runtime[tf_keras]",
+    "tests/test_runtimes.py::test_linear_regression_agrees_bitwise_under_each_runtime[jax]",
+    "tests/test_course_results.py::test_logistic_mnist_course_normal_start_costs_ten_points_and_the_clip_little",
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: left out of the default run; .ci/run runs it (README, Tests)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)

@@ -234,6 +234,7 @@ KERAS_STYLES = ("keras_sequential", "keras_functional", "keras_subclassed")
     ("dropout_keep_prob", TF_STYLES),
     ("stateful_dropout_seed", TF_STYLES),
     ("keras_dropout_seed_stream", registry.STYLES),
+    ("keras_seed_state_not_saved", KERAS_STYLES),
     ("xla_stateless_random", registry.STYLES),
     ("keras_training_flag", KERAS_STYLES),
     ("tf1_update_ops", ("tf1_session",)),
@@ -261,6 +262,8 @@ UNALIGNED = {
     "dropout_keep_prob": "hidden = tf.compat.v1.nn.dropout(hidden, keep_prob=0.8)\n",
     "stateful_dropout_seed": "hidden = tf.nn.dropout(hidden, rate=0.2, seed=spec.dropout_seed)\n",
     "keras_dropout_seed_stream": "hidden = tf.nn.experimental.stateless_dropout(hidden, rate=0.2, seed=[1, 0])\n",
+    "keras_seed_state_not_saved": "model = keras.Sequential([keras.layers.Dropout(0.2, seed=1)])\n"
+                                  "model.optimizer.build(model.trainable_variables)\nmodel.load_weights(resume_from)\n",
     "keras_training_flag": "with tf.GradientTape() as tape:\n    loss = loss_fn(y, model(x))\n"
                            "model = keras.Sequential([keras.layers.Dense(128), keras.layers.Dropout(0.2, seed=1)])\n",
     "tf1_update_ops": "mean, variance = tf.nn.moments(hidden, axes=[0])\n"
@@ -307,6 +310,8 @@ ALIGNED = [
     ("keras_dropout_seed_stream", "hidden = tf.nn.experimental.stateless_dropout(hidden, rate=spec.dropout_rate,\n"
                                   "    seed=[spec.dropout_seed, step])\n"),
     ("keras_dropout_seed_stream", "keras.layers.Dropout(spec.dropout_rate, seed=spec.dropout_seed)\n"),
+    ("keras_seed_state_not_saved", "self.dropout = keras.layers.Dropout(0.2, seed=1)\nmodel.load_weights(resume_from)\n"
+                                   "model.dropout.seed_generator.state.assign([1, int(model.optimizer.iterations)])\n"),
     ("keras_training_flag", "class MLP(keras.Model):\n    def call(self, x, training=None):\n"
                             "        return self.dropout(self.batch_norm(x, training=training), training=training)\n"
                             "self.dropout = keras.layers.Dropout(0.2, seed=1)\n"),

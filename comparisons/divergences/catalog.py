@@ -42,6 +42,7 @@ ORDER = (
     "adam_state_layout",
     "keras3_save_writes_no_savedmodel",
     "keras_lambda_reload",
+    "keras_seed_state_not_saved",
     # Between runtimes: Keras 2 (tf_keras) and Keras 3 on JAX (README, Runtimes).
     "backend_initial_weights",
     "keras2_legacy_adam",

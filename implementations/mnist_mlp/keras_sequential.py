@@ -60,6 +60,7 @@ def train(spec=SPEC, save_to=None, resume_from=None):
         model.optimizer.build(model.trainable_variables)
         model.load_weights(resume_from)
         dropout = model.layers[-2]
+        # tf-rosetta divergences keras_seed_state_not_saved
         dropout.seed_generator.state.assign([spec.dropout_seed, int(model.optimizer.iterations)])
 
     # Train

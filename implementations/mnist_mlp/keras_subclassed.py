@@ -86,6 +86,7 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     if resume_from:
         model.optimizer.build(model.trainable_variables)
         model.load_weights(resume_from)
+        # tf-rosetta divergences keras_seed_state_not_saved
         model.dropout.seed_generator.state.assign([spec.dropout_seed, int(model.optimizer.iterations)])
 
     # Train
