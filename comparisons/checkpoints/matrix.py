@@ -7,7 +7,8 @@ stopped after RESUME_AT steps with `save_to`. Then:
   and its probe predictions X's, bitwise or within the two styles' tolerances;
 - resume: Y trains on from X's checkpoint to STEPS and must reach X's uninterrupted losses and
   final weights: bitwise when X is Y, within the two styles' tolerances across styles;
-- export: the Keras `.keras` file and the SavedModels reload and predict the same bits.
+- export: the Keras `.keras` file and the SavedModels (also as a Keras TFSMLayer) reload and
+  predict the same bits.
 """
 
 import contextlib
@@ -178,13 +179,20 @@ def _check_exports(report: TaskCheckpoints, folder: Path, predictions, probe_inp
         (output,) = serve(tf.constant(probe_inputs)).values()
         return _compare(served(output), predictions, None, "predictions")
 
+    def tfsm_layer() -> Outcome:
+        # Keras 3's way to call a SavedModel as a layer; Keras's export names its endpoint "serve".
+        layer = keras.layers.TFSMLayer(str(folder / "saved_model"), call_endpoint="serve")
+        return _compare(served(layer(tf.constant(probe_inputs))), predictions, None, "predictions")
+
     def keras_file() -> Outcome:
         model = keras.models.load_model(folder / "model.keras")
         # One batch, as the programs predict: a batch of 32 rows sums in another order.
         return _compare(served(model.predict(probe_inputs, batch_size=len(probe_inputs), verbose=0)), predictions,
                         None, "predictions")
 
+    keras_export = (folder / "saved_model").is_dir() and (folder / "model.keras").is_file()
     for what, check, present in [("SavedModel", saved_model, (folder / "saved_model").is_dir()),
+                                 ("SavedModel as TFSMLayer", tfsm_layer, keras_export),
                                  (".keras", keras_file, (folder / "model.keras").is_file())]:
         if present:
             report.exports[style, what] = _guarded(check)
