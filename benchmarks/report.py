@@ -210,6 +210,11 @@ def format_report(run: Run, previous: Run | None = None) -> str:
     return "\n\n".join(parts)
 
 
+def has_step_times(run: Run) -> bool:
+    """Whether the run has a task to chart: the harness schedule alone has no step times."""
+    return any(task != HARNESS_SCHEDULE for task in run.tasks())
+
+
 def draw_chart(run: Run, path, previous: Run | None = None) -> Path:
     """One panel per task: the median time of a step of each variant, log scale."""
     import matplotlib

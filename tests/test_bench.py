@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import SEED_EXPERIMENT, report, tasks
+from benchmarks import HARNESS_SCHEDULE, SEED_EXPERIMENT, report, tasks
 from comparisons import bench, cli
 from implementations import registry
 from implementations.contract import Tolerance
@@ -111,7 +111,7 @@ def test_a_file_that_is_not_a_bench_run_is_one_line(tmp_path, content, message):
     (["bench", "--rounds", "0"], "from 1 to 1000, got '0'"),
     (["bench", "--rounds", "1001"], "from 1 to 1000, got '1001'"),
     (["bench", "--rounds", "2.5"], "got '2.5'"),
-    (["bench", "linear_regresion"], f"accepted: {', '.join(registry.TASKS)}, {SEED_EXPERIMENT}"),
+    (["bench", "linear_regresion"], f"accepted: {', '.join(registry.TASKS)}, {SEED_EXPERIMENT}, {HARNESS_SCHEDULE}"),
     (["bench", "--compare", "/no/such/run.json"], "argument --compare: /no/such/run.json: cannot read it"),
 ])
 def test_bad_options_are_one_line_and_exit_2(argv, says, capsys, monkeypatch):
@@ -150,6 +150,26 @@ def test_bench_runs_pytest_on_the_benchmarks_grouped_by_task(tmp_path, capsys, m
     out = capsys.readouterr().out
     assert "linear_regression: per step" in out and "\ntf_function " in out
     assert len(list((tmp_path / "out").glob("bench-*.png"))) == 1
+
+
+def test_bench_of_the_harness_schedule_alone_reports_it_and_draws_no_chart(tmp_path, capsys, monkeypatch):
+    started = []
+
+    def fake_pytest(command, cwd, env=None):
+        started.append(command)
+        json_path = next(arg.split("=", 1)[1] for arg in command if arg.startswith("--benchmark-json="))
+        row = _benchmark(HARNESS_SCHEDULE, "compare", 1, 163.4)
+        row["extra_info"].update(what="tf-rosetta compare of 6 tasks, --jobs 2", wall_s=163.4, ideal_s=141.1,
+                                 wall_over_ideal=1.16, programs_alone_s=271.1, startup_s=[4.2, 5.5],
+                                 worst_slowdown=2.4, worst_slowdown_program="mnist_mlp numpy_reference")
+        _saved_run(Path(json_path).parent, [row], Path(json_path).name)
+        return type("Completed", (), {"returncode": 0})()
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_pytest)
+    assert cli.main(["bench", HARNESS_SCHEDULE, "--output", str(tmp_path)]) == 0
+    assert f"--tasks={HARNESS_SCHEDULE}" in started[0]
+    assert "wall / ideal 1.16" in capsys.readouterr().out
+    assert list(tmp_path.glob("*.png")) == []
 
 
 def test_bench_runs_each_runtime_in_its_own_environment_and_reports_them_together(tmp_path, capsys, monkeypatch):
