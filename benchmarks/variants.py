@@ -285,12 +285,12 @@ def numpy_reference(module, spec):
 def tf_function_mirrored(module, spec):
     """The task's mirrored_tape step: the tf.function step on two replicas (MirroredStrategy over
     two logical CPUs), each on half of every batch, the loss over the global batch, the
-    gradients all-reduced. Only for tasks with distributed programs (their module says
-    DISTRIBUTED and gives per_example_loss)."""
+    gradients all-reduced. Only for tasks whose benchmark module says DISTRIBUTED and gives
+    per_example_loss (mnist_mlp's does not yet, though it has mirrored_tape)."""
     if not getattr(module, "DISTRIBUTED", False):
         import pytest
 
-        pytest.skip(f"{spec.task} has no distributed programs: tf_function+mirrored times mirrored_tape's step")
+        pytest.skip(f"{spec.task}: its benchmark module times no mirrored step (no DISTRIBUTED, per_example_loss)")
     from implementations.devices import two_logical_cpus
 
     # As the programs: the replicas' values added on /cpu:0 (see mirrored_tape).
