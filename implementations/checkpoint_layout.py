@@ -14,6 +14,8 @@ TF1_SAVER = "tf1_saver"  # tf.compat.v1.train.Saver: name-based keys, the variab
 TF_CHECKPOINT = "tf_checkpoint"  # tf.train.Checkpoint: object-based keys, attribute paths
 KERAS_WEIGHTS = "keras_weights"  # Keras 3 model.save_weights: an HDF5 file of layer and optimizer variables
 FORMATS = (TF1_SAVER, TF_CHECKPOINT, KERAS_WEIGHTS)
+# tf.train.Checkpoint's key of a variable's value is its object path and this suffix.
+OBJECT_VALUE = "/.ATTRIBUTES/VARIABLE_VALUE"
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,10 @@ class Layout:
     def key(self, canonical: str) -> Key:
         key = self.weights[canonical]
         return Key(key) if isinstance(key, str) else key
+
+
+def attribute_layout(names, trainable=None) -> Layout:
+    """The eager and tf.function programs' checkpoint, tf.train.Checkpoint(W=W, ..., optimizer=...):
+    each variable under its canonical name; trainable: the optimizer's order (default: names)."""
+    return Layout(TF_CHECKPOINT, "ckpt", {name: name + OBJECT_VALUE for name in names},
+                  trainable=tuple(name + OBJECT_VALUE for name in (names if trainable is None else trainable)))

@@ -15,10 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, Key, Layout
+from implementations.checkpoint_layout import KERAS_WEIGHTS, OBJECT_VALUE, TF1_SAVER, TF_CHECKPOINT, Key, Layout
 from implementations.contract import DataError
-
-_OBJECT = "/.ATTRIBUTES/VARIABLE_VALUE"
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ def _tf1_moment(key: str, index: int, which: str) -> str:
 
 def _object_moment(key: str, index: int, which: str) -> str:
     # Keras 3's optimizer variables: iterations, learning_rate, then m and v of each variable.
-    return f"optimizer/_variables/{2 + 2 * index + (which == 'v')}{_OBJECT}"
+    return f"optimizer/_variables/{2 + 2 * index + (which == 'v')}{OBJECT_VALUE}"
 
 
 def _keras_moment(key: str, index: int, which: str) -> str:
@@ -44,7 +42,7 @@ def _keras_moment(key: str, index: int, which: str) -> str:
 
 SLOT_RULES = {
     TF1_SAVER: SlotRule("global_step", _tf1_moment),
-    TF_CHECKPOINT: SlotRule(f"optimizer/_iterations{_OBJECT}", _object_moment),
+    TF_CHECKPOINT: SlotRule(f"optimizer/_iterations{OBJECT_VALUE}", _object_moment),
     KERAS_WEIGHTS: SlotRule("optimizer/vars/0", _keras_moment),
 }
 # TF1's AdamOptimizer also keeps beta1**(t+1) and beta2**(t+1), by repeated float32 products.

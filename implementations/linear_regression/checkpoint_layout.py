@@ -1,17 +1,15 @@
 """Linear regression: where each style's checkpoint keeps W and b (keys listed from the files)."""
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, Layout
+from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
 
 # The checkpoint runs: STEPS steps in all, stopped and saved after RESUME_AT of them.
 STEPS, RESUME_AT = 40, 20
 
-_OBJECT = "/.ATTRIBUTES/VARIABLE_VALUE"  # tf.train.Checkpoint's suffix for a variable's value
 _KERAS = {"W": "layers/dense/vars/0", "b": "layers/dense/vars/1"}
 
 LAYOUTS = {
     "tf1_session": Layout(TF1_SAVER, "model.ckpt", {"W": "W", "b": "b"}, trainable=("W", "b")),
-    "eager_tape": Layout(TF_CHECKPOINT, "ckpt", {name: name + _OBJECT for name in ("W", "b")},
-                         trainable=("W" + _OBJECT, "b" + _OBJECT)),
+    "eager_tape": attribute_layout(("W", "b")),
     "keras_sequential": Layout(KERAS_WEIGHTS, "model.weights.h5", _KERAS,
                                trainable=("layers/dense/vars/0", "layers/dense/vars/1")),
 }

@@ -4,21 +4,19 @@ Plain gradient descent keeps no slots: each checkpoint holds the weights and the
 (Keras also its learning rate), and the step count says which batch of spec.batch_indices comes next.
 """
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, Layout
+from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
 
 # The checkpoint runs: STEPS steps (batches of spec.batch_indices) in all, stopped and saved after RESUME_AT of them.
 STEPS, RESUME_AT = 20, 10
 # The saved and exported models output logits; the task's predictions are their softmax.
 SERVES_LOGITS = True
 
-_OBJECT = "/.ATTRIBUTES/VARIABLE_VALUE"  # tf.train.Checkpoint's suffix for a variable's value
 _KERAS = {"W": "layers/dense/vars/0", "b": "layers/dense/vars/1"}
 
 LAYOUTS = {
     # The TF1 program names its variables as the course did: get_variable("weight"), get_variable("bias").
     "tf1_session": Layout(TF1_SAVER, "model.ckpt", {"W": "weight", "b": "bias"}, trainable=("weight", "bias")),
-    "eager_tape": Layout(TF_CHECKPOINT, "ckpt", {name: name + _OBJECT for name in ("W", "b")},
-                         trainable=("W" + _OBJECT, "b" + _OBJECT)),
+    "eager_tape": attribute_layout(("W", "b")),
     "keras_sequential": Layout(KERAS_WEIGHTS, "model.weights.h5", _KERAS,
                                trainable=("layers/dense/vars/0", "layers/dense/vars/1")),
 }

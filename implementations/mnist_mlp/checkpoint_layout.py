@@ -5,14 +5,13 @@ step is the checkpoint's step count. Keras's .weights.h5 leaves out Dropout's se
 state [seed, t] counts the training calls); the Keras programs set it from the restored step.
 """
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, Layout
+from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
 
 # The checkpoint runs: STEPS steps (batches of spec.batch_indices) in all, stopped and saved after RESUME_AT of them.
 STEPS, RESUME_AT = 20, 10
 
 _NAMES = ("W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2")
 _TRAINABLE = ("W1", "gamma", "beta", "W2", "b2")  # the moving statistics have no slots
-_OBJECT = "/.ATTRIBUTES/VARIABLE_VALUE"  # tf.train.Checkpoint's suffix for a variable's value
 # Keras's BatchNormalization keeps gamma, beta, moving_mean, moving_variance as vars/0..3.
 _KERAS = {"W1": "layers/dense/vars/0",
           "gamma": "layers/batch_normalization/vars/0", "beta": "layers/batch_normalization/vars/1",
@@ -26,8 +25,7 @@ _SUBCLASSED = {"W1": "dense_1/vars/0",
 
 LAYOUTS = {
     "tf1_session": Layout(TF1_SAVER, "model.ckpt", {name: name for name in _NAMES}, trainable=_TRAINABLE),
-    "eager_tape": Layout(TF_CHECKPOINT, "ckpt", {name: name + _OBJECT for name in _NAMES},
-                         trainable=tuple(name + _OBJECT for name in _TRAINABLE)),
+    "eager_tape": attribute_layout(_NAMES, _TRAINABLE),
     "keras_sequential": Layout(KERAS_WEIGHTS, "model.weights.h5", _KERAS,
                                trainable=tuple(_KERAS[name] for name in _TRAINABLE)),
     "keras_subclassed": Layout(KERAS_WEIGHTS, "model.weights.h5", _SUBCLASSED,

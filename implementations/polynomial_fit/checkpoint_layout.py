@@ -1,18 +1,16 @@
 """Polynomial fit: where each style's checkpoint keeps a, b and c (keys listed from the files)."""
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, Key, Layout
+from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Key, Layout, attribute_layout
 
 # The checkpoint runs: STEPS steps in all, stopped and saved after RESUME_AT of them.
 STEPS, RESUME_AT = 40, 20
 
-_OBJECT = "/.ATTRIBUTES/VARIABLE_VALUE"  # tf.train.Checkpoint's suffix for a variable's value
 _KERAS = {"a": Key("layers/dense/vars/0", (0, 0)), "b": Key("layers/dense/vars/0", (1, 0)),
           "c": Key("layers/dense/vars/1", (0,))}
 
 LAYOUTS = {
     "tf1_session": Layout(TF1_SAVER, "model.ckpt", {"a": "a", "b": "b", "c": "c"}, trainable=("a", "b", "c")),
-    "eager_tape": Layout(TF_CHECKPOINT, "ckpt", {name: name + _OBJECT for name in "abc"},
-                         trainable=tuple(name + _OBJECT for name in "abc")),
+    "eager_tape": attribute_layout(tuple("abc")),
     "keras_sequential": Layout(KERAS_WEIGHTS, "model.weights.h5", _KERAS,
                                trainable=("layers/dense/vars/0", "layers/dense/vars/1")),
 }
