@@ -192,9 +192,11 @@ CONCEPTS += (
                   tf2=r"\b(?:tf\.nn\.experimental\.)?stateless_dropout\([^\n]*|\btf\.random\.stateless_uniform\(",
                   keras=r"\bkeras\.layers\.Dropout\([^\n]*\)",
                   keras_subclassed=r"\bkeras\.layers\.Dropout\([^\n]*\)|\bself\.dropout\([^\n]*\)",
+                  # (under a strategy: a Dropout subclass keeping its replica's rows of the batch's draw)
+                  mirrored_keras=r"\b\w*Dropout\([^\n]*\bseed=[^\n]*\)|\btf\.random\.stateless_uniform\(",
                   numpy=r"\bspec\.keep_mask\(\w+\)|\bnp\.where\(keep\b[^\n]*"),
         section="Build the model|Train",
-        sections_of=(("keras_subclassed", "Setup"),),
+        sections_of=(("keras_subclassed", "Setup"), ("mirrored_keras", "Setup|Build the model")),
         tasks=TRAINING_MODE_TASKS),
     Concept(
         "Batch statistics",

@@ -20,7 +20,7 @@ PROGRAMS = (ORACLE, *STYLES)  # the programs every task has, the oracle first
 EXTRA_STYLES: dict[str, tuple[str, ...]] = {}
 # tf.distribute: two replicas on one machine, two worker processes (multiworker_keras: Keras 2 only).
 EXTRA_STYLES["logistic_mnist"] = ("mirrored_tape", "mirrored_keras", "multiworker_tape", "multiworker_keras")
-EXTRA_STYLES["mnist_mlp"] = ("mirrored_tape", "multiworker_tape")
+EXTRA_STYLES["mnist_mlp"] = ("mirrored_tape", "mirrored_keras", "multiworker_tape")
 SPEC_MODULE = "spec"
 # A task folder may hold the course's negative result as a script of its own (not a style).
 COURSE_RESULT_MODULE = "course_negative_result"

@@ -69,6 +69,44 @@ def test_building_summary_predict_and_evaluate_draw_no_mask_and_fit_draws_one_a_
     assert dropout.seed_generator.state.numpy().tolist() == [spec.dropout_seed, 5]
 
 
+def test_mirrored_keras_dropout_on_one_device_is_keras_dropout_bit_for_bit(spec):
+    """mirrored_keras's Dropout subclass, on one replica: Keras's seed stream, uniform numbers and
+    op order (scale, then mask), so the same outputs as Keras's Dropout, eager and traced."""
+    from implementations.mnist_mlp.mirrored_keras import GlobalBatchDropout
+
+    x = np.random.RandomState(0).randn(spec.batch_size, spec.hidden_units).astype(np.float32)
+    keras_layer = keras.layers.Dropout(spec.dropout_rate, seed=spec.dropout_seed)
+    layer = GlobalBatchDropout(spec.dropout_rate, seed=spec.dropout_seed)
+    assert np.array_equal(layer(x).numpy(), x) and np.array_equal(layer(x, training=False).numpy(), x)
+    traced = tf.function(lambda inputs: layer(inputs, training=True))
+    for ours in [layer(x, training=True) for _ in range(2)] + [traced(x) for _ in range(2)]:
+        assert ours.numpy().tobytes() == keras_layer(x, training=True).numpy().tobytes()
+    assert layer.seed_generator.state.numpy().tolist() == [spec.dropout_seed, 4]
+
+
+def test_mirrored_keras_dropout_keeps_each_replicas_rows_of_the_one_device_mask(spec):
+    """Under MirroredStrategy on the two logical CPUs (tests/conftest.py), the replicas' halves of
+    the subclass's output join into the spec's mask of each step, where Keras's Dropout would
+    drop the same units on both halves (tf-rosetta divergences replica_dropout_masks)."""
+    from implementations.devices import two_logical_cpus
+    from implementations.mnist_mlp.mirrored_keras import GlobalBatchDropout
+
+    strategy = tf.distribute.MirroredStrategy(two_logical_cpus(),
+                                              cross_device_ops=tf.distribute.ReductionToOneDevice())
+    half = spec.batch_size // 2
+    x = _ones(spec)
+    halves = strategy.experimental_distribute_values_from_function(
+        lambda context: tf.constant(x[context.replica_id_in_sync_group * half:][:half]))
+    with strategy.scope():
+        layer = GlobalBatchDropout(spec.dropout_rate, seed=spec.dropout_seed)
+    traced = tf.function(lambda part: layer(part, training=True))
+    for step in range(3):
+        found = strategy.run(traced, args=(halves,))
+        joined = np.concatenate([part.numpy() for part in strategy.experimental_local_results(found)])
+        assert np.array_equal(joined != 0, spec.keep_mask(step)), step
+    assert layer.seed_generator.state.numpy().tolist() == [spec.dropout_seed, 3]
+
+
 def test_the_masks_drop_about_the_rate_and_change_every_step(spec):
     masks = np.stack([spec.keep_mask(step) for step in range(spec.steps)])
     assert abs(masks.mean() - (1 - spec.dropout_rate)) < 0.005, masks.mean()

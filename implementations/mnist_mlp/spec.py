@@ -206,7 +206,15 @@ def build_spec(path=None) -> MnistMlpSpec:
             rtol=0, atol=1e-5,
             reason="two replicas: BatchNorm's statistics and the gradients summed as two halves by all-reduces; "
                    "worst measured: logits 3.3e-6, weights 1.5e-6, losses 2.4e-7; limit about 3x",
-        ) for style in ("mirrored_tape", "multiworker_tape")},
+        ) for style in ("mirrored_tape", "multiworker_tape")} | {
+            # Keras's synchronized BatchNorm takes the variance as E(x^2) - E(x)^2 of the all-reduced
+            # sums, not as the mean of squared deviations that the oracle and the custom loops compute.
+            "mirrored_keras": Tolerance(
+                rtol=0, atol=1e-5,
+                reason="two replicas: synchronized BatchNorm's variance as E(x^2) - E(x)^2 of all-reduced sums, "
+                       "the gradients summed as two halves; worst measured: weights 4.1e-6 (W1), logits 2.4e-6, "
+                       "losses 2.4e-7; limit about 2.5x",
+            )},
         # Under Keras 2 (implementations/runtimes.py), measured there, every style but the Keras
         # programs, which are not applicable (Dropout's masks); under jax none runs.
         runtime_tolerances={"tf_keras": Tolerance(

@@ -1,0 +1,105 @@
+"""
+Title: MNIST MLP with BatchNorm and Dropout, Keras under MirroredStrategy
+Description: The Keras Sequential model built and compiled in a MirroredStrategy's scope; synchronized BatchNorm, and a Dropout that keeps each replica's rows of the batch's mask.
+"""
+
+# Setup
+# Keras under tf.distribute: a model built and compiled inside strategy.scope() gets
+# mirrored variables, one copy per device, and fit, evaluate and predict then split every
+# batch across the replicas and sum their gradients. The devices here are two logical
+# CPUs split from the one CPU, standing in for two GPUs.
+import keras
+import numpy as np
+import tensorflow as tf
+
+from implementations.contract import TrainingResult
+from implementations.devices import two_logical_cpus
+from implementations.mnist_mlp.spec import SPEC
+
+
+# tf-rosetta divergences replica_dropout_masks: this replica's rows of the batch's mask
+class GlobalBatchDropout(keras.layers.Dropout):
+    """Dropout that drops, on each replica, that replica's rows of the mask drawn for the whole batch.
+
+    Keras's Dropout draws its mask for the rows it is given, so under a strategy every replica
+    would draw the same mask for its part of the batch. This one draws the uniform numbers for
+    the global batch with the layer's own seed stream, [seed, t] at its t-th training call, and
+    keeps the rows of this replica: one device's mask, cut as the batch is.
+    """
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        context = tf.distribute.get_replica_context()
+        rows = tf.shape(inputs)[0]
+        global_shape = tf.concat([[rows * context.num_replicas_in_sync], tf.shape(inputs)[1:]], axis=0)
+        uniform = tf.random.stateless_uniform(global_shape, seed=self.seed_generator.next())
+        keep = uniform[context.replica_id_in_sync_group * rows:][:rows] >= self.rate
+        return tf.where(keep, inputs * (1 / (1 - self.rate)), 0.0)  # as stateless_dropout: scale, then mask
+
+
+def train(spec=SPEC):
+    devices = two_logical_cpus()  # /cpu:0 and /cpu:1, set before TensorFlow first uses its devices
+    # ReductionToOneDevice adds the replicas' values on /cpu:0. The default on CPUs, collective ops,
+    # keys its ops by counters that restart with each strategy: a second MirroredStrategy in the
+    # same process (another program's, run before) would collide with the first's.
+    strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
+
+    # Prepare the data
+    # tf.data streams the global batches, as in the one-device programs. fit distributes
+    # the Dataset itself: rows 0-63 of every batch of 128 go to the replica on /cpu:0,
+    # rows 64-127 to the one on /cpu:1.
+    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
+
+    # Build the model
+    # The one-device model's layers, created, given the shared starting values and compiled
+    # inside strategy.scope(). BatchNormalization(synchronized=True) all-reduces the replicas'
+    # sums, so each normalizes with the global batch's mean and variance, as one device does.
+    # The Dropout above keeps one device's masks.
+    with strategy.scope():
+        model = keras.Sequential([
+            keras.Input(shape=(28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, use_bias=False),
+            # tf-rosetta divergences batchnorm_per_replica_statistics
+            keras.layers.BatchNormalization(synchronized=True),
+            keras.layers.Activation("relu"),
+            GlobalBatchDropout(spec.dropout_rate, seed=spec.dropout_seed),
+            keras.layers.Dense(10),
+        ])
+        weights = spec.initial_weights
+        model.set_weights([weights["W1"], weights["gamma"], weights["beta"], weights["moving_mean"],
+                           weights["moving_variance"], weights["W2"], weights["b2"]])
+        model.summary()
+        # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
+        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+        model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                                      epsilon=spec.epsilon),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+
+    # Train
+    # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an
+    # epoch makes the history's loss the loss of each batch before its update.
+    # tf-rosetta divergences fit_logs_running_mean
+    history = model.fit(train_data, epochs=spec.steps, steps_per_epoch=1, verbose=0)
+    losses = history.history["loss"]
+
+    # Evaluate
+    # evaluate and predict are distributed too, in inference mode (the moving statistics, no
+    # dropout): the test images in one batch, half on each replica; predict joins the halves.
+    test_size = len(spec.probe_inputs)
+    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
+    logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
+    dense_1, batch_norm, _, _, dense_2 = model.layers[1:]  # after Flatten
+    (W1,), (W2, b2) = dense_1.get_weights(), dense_2.get_weights()
+    gamma, beta, moving_mean, moving_variance = batch_norm.get_weights()
+    weights = {"W1": W1, "gamma": gamma, "beta": beta, "moving_mean": moving_mean,
+               "moving_variance": moving_variance, "W2": W2, "b2": b2}
+    return TrainingResult(losses=np.array(losses, dtype=np.float32), weights=weights, predictions=logits,
+                          metrics={"accuracy": float(scores["accuracy"])})
+
+
+if __name__ == "__main__":
+    SPEC.report(train())
