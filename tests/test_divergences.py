@@ -258,7 +258,7 @@ UNALIGNED = {
     "default_initializers": "W = tf.Variable(tf.random.normal([2, 3]))\n",
     "fit_numpy_input": "model.fit(x_train, y_train, epochs=10, steps_per_epoch=1)\n",
     "fit_logs_running_mean": "model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(2), epochs=10)\n",
-    "keras_jit_compile": "model.compile(optimizer='sgd', loss='mse')\n",
+    "keras_jit_compile": "model.compile(optimizer='sgd', loss='mse', jit_compile=True)\n",
     "dropout_keep_prob": "hidden = tf.compat.v1.nn.dropout(hidden, keep_prob=0.8)\n",
     "stateful_dropout_seed": "hidden = tf.nn.dropout(hidden, rate=0.2, seed=spec.dropout_seed)\n",
     "keras_dropout_seed_stream": "hidden = tf.nn.experimental.stateless_dropout(hidden, rate=0.2, seed=[1, 0])\n",
@@ -285,7 +285,7 @@ UNALIGNED = {
     "backend_initial_weights": "model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])\n",
     "keras2_legacy_adam": "optimizer = keras.optimizers.Adam(0.01, epsilon=1e-8)\n",
     "fit_cost_by_runtime": "model.fit(x_train, y_train, epochs=10, steps_per_epoch=1)\n",
-    "jit_compile_by_backend": "model.compile(optimizer='sgd', loss='mse')\n",
+    "jit_compile_by_backend": "model.compile(optimizer='sgd', loss='mse', jit_compile=False)\n",
 }
 
 
@@ -334,11 +334,11 @@ def test_the_alignment_check_accepts_the_idiomatic_forms(name, source):
 
 def test_a_setting_named_only_in_a_comment_does_not_count(tmp_path):
     path = tmp_path / "keras_sequential.py"
-    path.write_text('"""Title: uses jit_compile=False"""\n# jit_compile=False: XLA off\n'
-                    'model.compile(optimizer="sgd", loss="mse")\n')
+    path.write_text('"""Title: uses epsilon=1e-8"""\n# epsilon=1e-8, as TF1\n'
+                    'optimizer = keras.optimizers.Adam(0.01, beta_1=spec.beta_1, beta_2=spec.beta_2)\n')
     code = divergences.program_code(path)
-    assert "jit_compile" not in code
-    assert ENTRIES["keras_jit_compile"].alignment_problems(path, code)
+    assert "epsilon" not in code
+    assert ENTRIES["adam_epsilon"].alignment_problems(path, code)
 
 
 def test_the_alignment_check_catches_a_bitwise_claim_across_eager_and_graph_code(monkeypatch):

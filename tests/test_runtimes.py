@@ -120,8 +120,13 @@ PROGRAMS = {"tensorflow": ("keras_sequential",), "tf_keras": ("eager_tape", "ker
             "jax": ("tf1_session", "keras_subclassed")}
 
 
+# linear_regression's ops round exactly: bitwise under Keras 3 and Keras 2 on TensorFlow; on JAX the
+# programs keep Keras's default, XLA, which fuses the update (op by op they were bitwise there too).
+VERDICT = {"tensorflow": "bitwise", "tf_keras": "bitwise", "jax": "agrees"}
+
+
 @pytest.mark.parametrize("runtime", [pytest.param(runtime, marks=needs[runtime]) for runtime in runtimes.RUNTIMES])
-def test_linear_regression_agrees_bitwise_under_each_runtime(runtime):
+def test_linear_regression_agrees_under_each_runtime(runtime):
     comparison = harness.compare_task("linear_regression", programs=PROGRAMS[runtime], runtime=runtime)
     assert comparison.ok, tables.format_table(comparison, verbose=True)
     table = tables.format_table(comparison)
@@ -131,7 +136,7 @@ def test_linear_regression_agrees_bitwise_under_each_runtime(runtime):
         if reason:
             assert run.verdict == "not applicable" and f"{program:<18} not applicable: {reason}" in table
         else:
-            assert run.verdict == "bitwise", (program, run.verdict)
+            assert run.verdict == VERDICT[runtime], (program, run.verdict)
     if runtime != runtimes.DEFAULT:
         assert f"[runtime {runtime}]" in table
     # Keras 2 prints its summary in its own format: the program's `import keras` got Keras 2.

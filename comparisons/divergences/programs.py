@@ -62,6 +62,14 @@ def contains(pattern: str, meaning: str) -> Check:
     return problems
 
 
+def lacks(pattern: str, meaning: str) -> Check:
+    """A file is aligned when its code does not match pattern (it keeps a default); meaning says what it does."""
+    def problems(path: Path, source: str) -> list[str]:
+        return [f"{path}: {meaning}"] if re.search(pattern, source) else []
+
+    return problems
+
+
 def set_by_the_package(variable: str, value: str) -> Check:
     """Aligned when implementations/__init__.py sets the environment variable (with setdefault)."""
     def problems(path: Path, source: str) -> list[str]:

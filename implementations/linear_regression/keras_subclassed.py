@@ -48,9 +48,7 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     model(keras.Input(shape=(1,)))
     model.set_weights([spec.initial_weights["W"], spec.initial_weights["b"]])
     model.summary()
-    # tf-rosetta divergences keras_jit_compile
-    model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["mse", "mae"],
-                  jit_compile=False)
+    model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["mse", "mae"])
     # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
     # variables (its step count; plain SGD has no moments): load_weights restores both, to train on.
     if resume_from:

@@ -55,7 +55,9 @@ SPEC = LinearRegressionSpec(
     runtime_tolerances={
         "tf_keras": Tolerance(rtol=0, atol=0, reason="Keras 2: every style bitwise equal to the oracle, as under "
                                                      "Keras 3 (measured)"),
-        "jax": Tolerance(rtol=0, atol=0, reason="Keras 3 on JAX without XLA: the Keras programs bitwise equal to the "
-                                                "oracle (measured): its products and short sums round as NumPy's"),
+        "jax": Tolerance(rtol=0, atol=2e-6, reason="Keras 3 on JAX compiles fit with XLA (its default), which fuses "
+                                                   "the update: worst measured predictions 9.5e-7 (an ulp at 10), "
+                                                   "losses 3.6e-7, weights 1.2e-7, limit about 2x; op by op (no XLA) "
+                                                   "the programs were bitwise the oracle"),
     },
 )

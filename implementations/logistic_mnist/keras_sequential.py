@@ -36,10 +36,8 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     model.set_weights([spec.initial_weights["W"], spec.initial_weights["b"]])
     model.summary()
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
-    # tf-rosetta divergences keras_jit_compile
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
-                  jit_compile=False)
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     # A .weights.h5 file holds the layer's weights and, once built, the optimizer's
     # variables (its step count): load_weights restores both, to train on.
     if resume_from:

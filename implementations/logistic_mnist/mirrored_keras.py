@@ -46,10 +46,8 @@ def train(spec=SPEC):
         model.set_weights([spec.initial_weights["W"], spec.initial_weights["b"]])
         model.summary()
         # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
-        # tf-rosetta divergences keras_jit_compile
         model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
-                      jit_compile=False)
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
 
     # Train
     # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an

@@ -37,11 +37,9 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     model.summary()
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-    # tf-rosetta divergences keras_jit_compile
     model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                                   epsilon=spec.epsilon),
-                  loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
-                  jit_compile=False)
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
     # variables (step count, moments): load_weights restores both, to train on.
     if resume_from:

@@ -40,8 +40,7 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     # tf-rosetta divergences adam_epsilon
     # tf-rosetta divergences adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
-    # tf-rosetta divergences keras_jit_compile
-    model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"], jit_compile=False)
+    model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"])
     # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
     # variables (step count, moments): load_weights restores both, to train on.
     if resume_from:

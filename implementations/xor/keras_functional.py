@@ -37,9 +37,8 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     model.summary()
     # binary_accuracy: the share of outputs on the right side of 0.5, as the course used.
     # steps_per_execution runs an epoch's four updates in one call instead of four.
-    # tf-rosetta divergences keras_jit_compile
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["binary_accuracy"],
-                  steps_per_execution=len(spec.x_train), jit_compile=False)
+                  steps_per_execution=len(spec.x_train))
     # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
     # variables (its step count; plain SGD has no moments): load_weights restores both, to train on.
     if resume_from:
