@@ -76,8 +76,9 @@ def train_worker(spec, progress):
         return loss
 
     @tf.function
-    def distributed_step(x, y):
-        per_replica_losses = strategy.run(run_optimization, args=(x, y))
+    def distributed_step(iterator):
+        batch_x, batch_y = next(iterator)  # inside the traced step: no Python round trip a batch
+        per_replica_losses = strategy.run(run_optimization, args=(batch_x, batch_y))
         return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_losses, axis=None)
 
     # Train
@@ -85,8 +86,9 @@ def train_worker(spec, progress):
     # ends when the all-reduce has the gradients of all workers. The sum of the replicas'
     # losses is the batch's mean loss, on every worker.
     losses = []
-    for step, (batch_x, batch_y) in enumerate(train_data, start=1):
-        losses.append(distributed_step(batch_x, batch_y).numpy())
+    iterator = iter(train_data)
+    for step in range(1, spec.steps + 1):
+        losses.append(distributed_step(iterator).numpy())
         progress(step)
 
     # Evaluate

@@ -99,8 +99,9 @@ def train(spec=SPEC):
         return loss
 
     @tf.function
-    def distributed_step(x, y, step):
-        per_replica_losses = strategy.run(run_optimization, args=(x, y, step))
+    def distributed_step(iterator, step):
+        batch_x, batch_y = next(iterator)  # inside the traced step: no Python round trip a batch
+        per_replica_losses = strategy.run(run_optimization, args=(batch_x, batch_y, step))
         return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_losses, axis=None)
 
     # Train
@@ -108,8 +109,9 @@ def train(spec=SPEC):
     # runs the step on each replica, and the sum of their losses is the batch's mean loss.
     # The step number comes in as a tensor: a Python int would trace a new graph every step.
     losses = []
-    for step, (batch_x, batch_y) in enumerate(train_data):
-        losses.append(distributed_step(batch_x, batch_y, tf.constant(step, tf.int64)).numpy())
+    iterator = iter(train_data)
+    for step in range(spec.steps):
+        losses.append(distributed_step(iterator, tf.constant(step, tf.int64)).numpy())
 
     # Evaluate
     # Inference mode on the test images, outside strategy.run: a mirrored variable reads
