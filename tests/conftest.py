@@ -1,7 +1,9 @@
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,26 +78,75 @@ class StandaloneRuns:
 
 
 @pytest.fixture(scope="session")
-def standalone_runs(request, tmp_path_factory):
-    runs = StandaloneRuns(_named_tasks(request.session), tmp_path_factory.mktemp("standalone"))
-    yield runs
-    runs.stop()
+def standalone_runs(request):
+    global _standalone_runs
+    if _standalone_runs is None:
+        _standalone_runs = StandaloneRuns(_named_tasks(request.session), Path(tempfile.mkdtemp(prefix="standalone-")))
+    yield _standalone_runs
+    _standalone_runs.stop()
+    shutil.rmtree(_standalone_runs.folder, ignore_errors=True)
+
+
+class SessionComparisons:
+    """Each task's comparison, trained once per session in the background: training is the
+    slow part. It starts when collection ends, in the harness's worker processes (one per
+    CPU), while the tests that need no training run here; the modules whose tests need it
+    run last (pytest_collection_modifyitems), and each waits only for its own task."""
+
+    def __init__(self, tasks):
+        self.tasks, self.done, self.failure = list(tasks), {}, None
+        self.ready = threading.Condition()
+        threading.Thread(target=self._train, daemon=True, name="tf-rosetta-session-training").start()
+
+    def _train(self):
+        try:
+            specs = [registry.load_spec(task) for task in self.tasks]
+            for comparison in harness.iter_comparisons(specs, jobs=os.cpu_count() or 1):
+                with self.ready:
+                    self.done[comparison.spec.task] = comparison
+                    self.ready.notify_all()
+        except BaseException as error:  # noqa: BLE001  (reported by every test that waits)
+            with self.ready:
+                self.failure = f"{type(error).__name__}: {error}"
+                self.ready.notify_all()
+
+    def of(self, task):
+        with self.ready:
+            self.ready.wait_for(lambda: task in self.done or self.failure)
+            if task not in self.done:
+                pytest.fail(f"the session's training failed before {task}: {self.failure}")
+            return self.done[task]
+
+
+_session_comparisons: SessionComparisons | None = None
+_standalone_runs: StandaloneRuns | None = None
+
+
+def _uses_training(item) -> bool:
+    return "comparison_of" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_finish(session):
+    """Start the session's trainings as soon as the selected tests are known: the comparisons,
+    and beside them the standalone runs, if any selected test needs them."""
+    global _session_comparisons, _standalone_runs
+    if session.config.option.collectonly:
+        return
+    if any(_uses_training(item) for item in session.items):
+        _session_comparisons = SessionComparisons(_named_tasks(session))
+    if any("standalone_runs" in getattr(item, "fixturenames", ()) for item in session.items):
+        _standalone_runs = StandaloneRuns(_named_tasks(session), Path(tempfile.mkdtemp(prefix="standalone-")))
 
 
 @pytest.fixture(scope="session")
-def comparison_of(request):
-    """Each task's comparison, trained once per session: training is the slow part. The
-    first call trains every task that the selected tests name, one process per CPU."""
+def comparison_of():
+    """Each task's comparison, trained once per session (SessionComparisons)."""
 
     def comparison_of(task):
-        if task not in _comparisons:
-            # Start the standalone runs first, if any selected test needs them: they go side by side.
-            if any("standalone_runs" in getattr(item, "fixturenames", ()) for item in request.session.items):
-                request.getfixturevalue("standalone_runs")
-            named = _named_tasks(request.session)
-            todo = [t for t in registry.TASKS if t not in _comparisons and (t == task or t in named)]
-            for comparison in harness.compare_tasks([registry.load_spec(t) for t in todo], jobs=os.cpu_count() or 1):
-                _comparisons[comparison.spec.task] = comparison
+        if _session_comparisons is not None and task in _session_comparisons.tasks:
+            return _session_comparisons.of(task)
+        if task not in _comparisons:  # a task no selected test names: train it now
+            _comparisons[task] = harness.compare_task(task, jobs=os.cpu_count() or 1)
         return _comparisons[task]
 
     return comparison_of
@@ -112,12 +163,22 @@ SLOW = (
       for test in ("test_the_difference_shows_with_the_defaults_and_vanishes_once_aligned",
                    "test_the_recorded_numbers_are_what_a_run_measures")
       for name in ("backend_initial_weights", "keras2_legacy_adam", "jit_compile_by_backend", "tensorflow_vs_jax",
-                   "dropout_masks_by_runtime", "multi_worker_input_split")),
+                   "dropout_masks_by_runtime", "multi_worker_input_split",
+                   # in a process of its own (a oneDNN setting, or two logical CPUs): 9-16 s each
+                   "onednn_fusion", "per_replica_loss_mean", "replica_dropout_masks",
+                   "batchnorm_per_replica_statistics")),
+    "tests/test_divergences.py::test_auto_sharding_splits_tensors_as_stated_and_files_otherwise",
+    "tests/test_divergences.py::test_batchnorm_normalizes_each_replica_with_its_part_unless_synchronized",
+    "tests/test_divergences.py::test_a_loss_averaged_per_replica_doubles_the_update_on_two_replicas",
+    "tests/test_divergences.py::test_a_seeded_dropout_drops_the_same_units_on_every_replica",
     "tests/test_divergences.py::test_fit_on_numpy_gives_the_same_numbers_in_every_runtime",
     # The fault paths on the MNIST tasks (the four small tasks prove the same paths in the default suite).
     "tests/test_faults.py::test_a_loss_that_blows_up_is_one_line_per_style_naming_task_style_and_step[logistic_mnist]",
     "tests/test_faults.py::test_a_loss_that_blows_up_is_one_line_per_style_naming_task_style_and_step[mnist_mlp]",
     "tests/test_faults.py::test_the_other_styles_still_report_when_one_blows_up",
+    # `run` of one style in a process of its own: the oracle's stays (compare's exit 4 checks every style's line).
+    "tests/test_faults.py::test_run_exits_4_with_one_line[tf1_session]",
+    "tests/test_faults.py::test_run_exits_4_with_one_line[keras_sequential]",
     # Whole compares in a fresh process, under a network block or a broken Keras cache.
     "tests/test_faults.py::test_compare_reaches_no_network",
     "tests/test_cli.py::test_compare_prints_the_table_and_exits_0_when_all_agree_whatever_the_keras_cache",
@@ -141,3 +202,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+    # Modules that need the session's training last, whole (their module fixtures set up once):
+    # the training runs in the background meanwhile.
+    training = {item.module.__name__ for item in items if _uses_training(item)}
+    items.sort(key=lambda item: item.module.__name__ in training)

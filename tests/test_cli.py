@@ -1,5 +1,6 @@
 """The tf-rosetta command: listing, the main job, and one clear line for bad input."""
 
+import copy
 import os
 import subprocess
 import sys
@@ -80,13 +81,13 @@ def test_run_exits_1_when_the_quality_bar_is_missed(capsys):
     assert len(error) == 1 and error[0].startswith("tf-rosetta: linear_regression tf_function: quality bar missed: ")
 
 
-def test_compare_exits_1_when_a_style_disagrees(monkeypatch, capsys):
+def test_compare_exits_1_when_a_style_disagrees(monkeypatch, capsys, comparison_of):
     from comparisons import harness
 
-    real = harness.run_program
+    trained = comparison_of("linear_regression").runs  # the session's runs: no training here
 
     def one_style_off(task, program, spec=None):
-        run = real(task, program, spec)
+        run = copy.deepcopy(trained[program])
         if program == "tf_function":
             run.result.weights["b"] = run.result.weights["b"] + 1e-3
         return run

@@ -7,6 +7,7 @@ the aligning setting.
 """
 
 import ast
+import functools
 import re
 from pathlib import Path
 from typing import Callable
@@ -27,7 +28,14 @@ def program_files() -> list[Path]:
 
 def program_code(path: Path) -> str:
     """A program's code without its comments and docstrings: a setting named only there does not count."""
-    tree = ast.parse(path.read_text())
+    return _code_of(path.read_text())
+
+
+@functools.lru_cache(maxsize=512)
+def _code_of(source: str) -> str:
+    # Keyed by the text, not the path: an edited file is parsed again. The catalog asks for
+    # each program once per entry.
+    tree = ast.parse(source)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
