@@ -47,13 +47,16 @@ def metric_cell(run) -> str:
 
 
 # Process-wide settings that the divergence catalog knows to break agreement: (variable,
-# the value tf-rosetta sets, the entry that explains the difference).
-KNOWN_SETTINGS = (("TF_ENABLE_ONEDNN_OPTS", "0", "onednn_fusion"), ("OPENBLAS_NUM_THREADS", "1", "blas_threads"))
+# the value tf-rosetta sets or None for a variable it leaves unset, the entry that explains
+# the difference).
+KNOWN_SETTINGS = (("TF_ENABLE_ONEDNN_OPTS", "0", "onednn_fusion"), ("OPENBLAS_NUM_THREADS", "1", "blas_threads"),
+                  ("TF_NUM_INTRAOP_THREADS", None, "tf_thread_pools"))
 
 
 def known_causes() -> list[str]:
     """A line per process-wide setting in force that the catalog knows to change the numbers."""
-    return [f"{variable}={os.environ[variable]} is in force (tf-rosetta sets {value}): a known cause of "
+    return [f"{variable}={os.environ[variable]} is in force (tf-rosetta "
+            f"{'leaves it unset' if value is None else f'sets {value}'}): a known cause of "
             f"differences, see `tf-rosetta divergences {entry}`"
             for variable, value, entry in KNOWN_SETTINGS if os.environ.get(variable, value) != value]
 

@@ -164,8 +164,9 @@ SLOW = (
                    "test_the_recorded_numbers_are_what_a_run_measures")
       for name in ("backend_initial_weights", "keras2_legacy_adam", "jit_compile_by_backend", "tensorflow_vs_jax",
                    "dropout_masks_by_runtime", "multi_worker_input_split",
-                   # in a process of its own (a oneDNN setting, or two logical CPUs): 9-16 s each
-                   "onednn_fusion", "per_replica_loss_mean", "replica_dropout_masks",
+                   # in a process of its own (a oneDNN setting, a thread pool size, or two logical
+                   # CPUs): 9-16 s each
+                   "onednn_fusion", "tf_thread_pools", "per_replica_loss_mean", "replica_dropout_masks",
                    "batchnorm_per_replica_statistics")),
     "tests/test_divergences.py::test_auto_sharding_splits_tensors_as_stated_and_files_otherwise",
     "tests/test_divergences.py::test_batchnorm_normalizes_each_replica_with_its_part_unless_synchronized",

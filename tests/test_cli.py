@@ -122,8 +122,19 @@ def test_a_failing_program_is_one_line_unless_verbose():
 def test_a_failure_names_the_catalog_entry_of_a_known_setting(monkeypatch):
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
     causes = [line for line in tables.format_table(_failing_comparison()).splitlines() if "divergences" in line]
     assert causes == ["TF_ENABLE_ONEDNN_OPTS=1 is in force (tf-rosetta sets 0): a known cause of differences, "
                       "see `tf-rosetta divergences onednn_fusion`"]
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     assert "divergences" not in tables.format_table(_failing_comparison())
+
+
+def test_a_failure_names_the_catalog_entry_of_a_thread_pool_size(monkeypatch):
+    """tf-rosetta leaves TensorFlow's pools at their default: any size set is a known cause."""
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
+    assert "divergences" not in tables.format_table(_failing_comparison())
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "1")
+    causes = [line for line in tables.format_table(_failing_comparison()).splitlines() if "divergences" in line]
+    assert causes == ["TF_NUM_INTRAOP_THREADS=1 is in force (tf-rosetta leaves it unset): a known cause of "
+                      "differences, see `tf-rosetta divergences tf_thread_pools`"]

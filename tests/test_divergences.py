@@ -213,6 +213,7 @@ def _programs(styles):
 
 @pytest.mark.parametrize("name, styles", [
     ("onednn_fusion", registry.STYLES),
+    ("tf_thread_pools", registry.STYLES),
     ("default_initializers", registry.STYLES),
     ("keras_jit_compile", [style for style in registry.STYLES if style.startswith("keras_")]),
     ("backend_initial_weights", [style for style in registry.STYLES if style.startswith("keras_")]),
@@ -286,6 +287,7 @@ UNALIGNED = {
     "keras2_legacy_adam": "optimizer = keras.optimizers.Adam(0.01, epsilon=1e-8)\n",
     "fit_cost_by_runtime": "model.fit(x_train, y_train, epochs=10, steps_per_epoch=1)\n",
     "jit_compile_by_backend": "model.compile(optimizer='sgd', loss='mse', jit_compile=False)\n",
+    "tf_thread_pools": "import tensorflow as tf\ntf.config.threading.set_intra_op_parallelism_threads(1)\n",
 }
 
 
@@ -370,6 +372,17 @@ def test_the_alignment_check_catches_a_package_that_no_longer_sets_the_variable(
     assert ENTRIES[name].alignment_problems(Path("sample.py"), "import tensorflow as tf\n")
 
 
+@pytest.mark.parametrize("variable", ["TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"])
+def test_the_alignment_check_catches_a_package_that_sizes_the_thread_pools(variable, monkeypatch, tmp_path):
+    entry, sample = ENTRIES["tf_thread_pools"], "import tensorflow as tf\n"
+    monkeypatch.setattr(divergences.programs, "IMPLEMENTATIONS", tmp_path)
+    (tmp_path / "__init__.py").write_text(f'import os\n# {variable} stays unset\n'
+                                          'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")\n')
+    assert entry.alignment_problems(Path("sample.py"), sample) == []
+    (tmp_path / "__init__.py").write_text(f'import os\nos.environ.setdefault("{variable}", "1")\n')
+    assert entry.alignment_problems(Path("sample.py"), sample)
+
+
 def test_the_page_lists_every_entry_with_its_files(capsys):
     from comparisons import cli
 
@@ -434,14 +447,17 @@ def test_platform_facts_skip_with_the_reason_where_the_platform_differs(monkeypa
     from comparisons.divergences.entries import onednn_fusion
 
     blas, onednn, jit = ENTRIES["blas_threads"], ENTRIES["onednn_fusion"], ENTRIES["keras_jit_compile"]
+    pools = ENTRIES["tf_thread_pools"]
     assert all(entry.platform_problem() == "" for name, entry in ENTRIES.items()
-               if name not in ("blas_threads", "onednn_fusion", "keras_jit_compile")
+               if name not in ("blas_threads", "onednn_fusion", "keras_jit_compile", "tf_thread_pools")
                and not ENTRIES[name].probe.__module__.endswith(RUNTIME_ENTRIES))
     monkeypatch.setattr(machine, "numpy_blas", lambda: "accelerate")
     assert "not OpenBLAS" in blas.platform_problem()
     monkeypatch.setattr(machine, "numpy_blas", lambda: "scipy-openblas")
+    monkeypatch.setattr(machine, "usable_cores", lambda: 2)
+    assert pools.platform_problem() == ""
     monkeypatch.setattr(machine, "usable_cores", lambda: 1)
-    assert "one core" in blas.platform_problem()
+    assert "one core" in blas.platform_problem() and "one core" in pools.platform_problem()
     monkeypatch.setattr(machine, "architecture", lambda: "aarch64")
     assert "aarch64" in onednn.platform_problem()
     monkeypatch.setattr(machine, "architecture", lambda: "x86_64")

@@ -17,6 +17,7 @@ ORDER = (
     "adam_one_minus_beta",
     "onednn_fusion",
     "blas_threads",
+    "tf_thread_pools",
     "cross_entropy_on_probabilities",
     "mse_broadcast",
     "default_initializers",
