@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons import concepts, show
+from comparisons import concepts, pages, show
 from implementations import registry
 
 TASK = "linear_regression"
@@ -56,7 +56,7 @@ def _open(browser, site, task):
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("request", lambda request: request.url.startswith(("file:", "data:"))
             or page.remote_requests.append(request.url))
-    page.goto((site / show.page_name(task)).as_uri())
+    page.goto((site / pages.page_name(task)).as_uri())
     page.wait_for_load_state("load")
     return page
 

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from comparisons import cli, harness, plots
+from comparisons import cli, figures, harness, learned, plots
 from implementations import registry
 
 TASK = "linear_regression"
@@ -34,16 +34,16 @@ def _assert_labelled(figure):
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
-    plots._pyplot().close("all")
+    figures.pyplot().close("all")
 
 
 @pytest.mark.parametrize("task", registry.TASKS)
 def test_every_figure_of_every_task_is_labelled(task, comparison_of):
-    figures = plots.task_figures(task, comparison_of(task))
-    expected = {"losses"} | ({plots.TASK_FIGURES[task].__name__.removesuffix("_figure")}
-                             if task in plots.TASK_FIGURES else set())
-    assert {figure.name for figure in figures} == expected
-    for figure in figures:
+    drawn = plots.task_figures(task, comparison_of(task))
+    expected = {"losses"} | ({learned.TASK_FIGURES[task].__name__.removesuffix("_figure")}
+                             if task in learned.TASK_FIGURES else set())
+    assert {figure.name for figure in drawn} == expected
+    for figure in drawn:
         _assert_labelled(figure.figure)
         assert figure.caption and figure.title
 
@@ -51,7 +51,7 @@ def test_every_figure_of_every_task_is_labelled(task, comparison_of):
 def test_bitwise_identical_losses_get_a_note_not_an_empty_log_panel(comparison_of):
     comparison = comparison_of(TASK)
     assert all(run.versus_oracle.bitwise for p, run in comparison.runs.items() if p != registry.ORACLE)
-    top, bottom = plots.loss_figure(comparison).figure.axes
+    top, bottom = figures.loss_figure(comparison).figure.axes
     assert len(top.lines) == len(registry.PROGRAMS), "every program's curve is drawn"
     assert not bottom.lines, "nothing to draw on a log scale"
     notes = [text.get_text() for text in bottom.texts]
@@ -64,7 +64,7 @@ def test_differences_are_drawn_on_a_log_scale_with_the_exact_values(comparison_o
     shifted = losses.copy()
     shifted[::2] += np.float32(1e-3)  # every other step differs; the others stay equal
     object.__setattr__(comparison.runs["tf_function"].result, "losses", shifted)
-    top, bottom = plots.loss_figure(comparison).figure.axes
+    top, bottom = figures.loss_figure(comparison).figure.axes
     assert bottom.get_yscale() == "log"
     (line,) = [line for line in bottom.lines if line.get_label().startswith("tf_function")]
     expected = np.abs(shifted.astype(np.float64) - comparison.runs[registry.ORACLE].result.losses.astype(np.float64))
@@ -76,23 +76,23 @@ def test_differences_are_drawn_on_a_log_scale_with_the_exact_values(comparison_o
 
 
 def test_linear_fit_is_the_line_y_equals_2x(comparison_of):
-    figure = plots.fit_figure(TASK, comparison_of(TASK)).figure
+    figure = learned.fit_figure(TASK, comparison_of(TASK)).figure
     curve = next(line for line in figure.axes[0].lines if line.get_label() == "oracle's trained model")
     # The seed's data is y = 2x; the spec's quality bar allows 0.05 at the probe inputs.
     np.testing.assert_allclose(curve.get_ydata(), 2 * curve.get_xdata(), atol=0.05)
 
 
-@pytest.mark.parametrize("task", [t for t in registry.TASKS if plots.TASK_FIGURES.get(t) in
-                                  (plots.fit_figure, plots.regions_figure)])
+@pytest.mark.parametrize("task", [t for t in registry.TASKS if learned.TASK_FIGURES.get(t) in
+                                  (learned.fit_figure, learned.regions_figure)])
 def test_the_oracle_retrained_on_other_inputs_is_the_same_model(task, comparison_of):
     """The curve and region figures retrain the oracle with their own inputs: same model, same outputs."""
     comparison = comparison_of(task)
-    again = plots.oracle_predictions(task, comparison.spec, comparison.spec.probe_inputs)
+    again = learned.oracle_predictions(task, comparison.spec, comparison.spec.probe_inputs)
     np.testing.assert_array_equal(again, comparison.runs[registry.ORACLE].result.predictions)
 
 
 def test_activation_functions_have_their_textbook_values():
-    figure = plots.activation_figure().figure
+    figure = figures.activation_figure().figure
     lines = {axes.get_title(): axes.lines[0] for axes in figure.axes[:7]}
 
     def value(name, x):
@@ -131,10 +131,10 @@ def test_plot_command_writes_each_figure_as_png(tmp_path, monkeypatch, compariso
     assert str(tmp_path / f"{TASK}-losses.png") in out
 
 
-@pytest.mark.parametrize("task", [t for t in registry.TASKS if plots.TASK_FIGURES.get(t) is plots.regions_figure])
+@pytest.mark.parametrize("task", [t for t in registry.TASKS if learned.TASK_FIGURES.get(t) is learned.regions_figure])
 def test_each_training_example_lies_in_the_region_of_its_class(task, comparison_of):
     comparison = comparison_of(task)
-    axes = plots.regions_figure(task, comparison).figure.axes[0]
+    axes = learned.regions_figure(task, comparison).figure.axes[0]
     (mesh,) = [c for c in axes.collections if hasattr(c, "get_coordinates")]
     corners = mesh.get_coordinates()  # (rows + 1, columns + 1, 2): the cells' corners
     region = np.asarray(mesh.get_array()).reshape(corners.shape[0] - 1, corners.shape[1] - 1)
@@ -153,7 +153,7 @@ def test_the_first_layer_figure_restates_the_oracles_hidden_layer(comparison_of)
     """The activations drawn, through W2 and b2, are the oracle's logits: the same model, not another."""
     comparison = comparison_of("mnist_mlp")
     spec, oracle = comparison.spec, comparison.runs[registry.ORACLE].result
-    activations = plots.hidden_activations(spec, oracle.weights, spec.probe_inputs)
+    activations = learned.hidden_activations(spec, oracle.weights, spec.probe_inputs)
     logits = activations @ np.asarray(oracle.weights["W2"], np.float64) + np.asarray(oracle.weights["b2"], np.float64)
     np.testing.assert_allclose(logits, oracle.predictions, atol=1e-4)
     assert np.all(activations >= 0) and np.any(activations > 0)

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from comparisons import cli, concepts, harness, show
+from comparisons import cli, concepts, harness, pages, show
 from implementations import registry
 
 TASK = "linear_regression"
@@ -240,7 +240,7 @@ def test_every_task_gets_its_page(tmp_path, monkeypatch, comparison_of):
 
 def test_diff_lines_are_unified_diffs():
     a, b = _source("eager_tape"), _source("tf_function")
-    lines = show.diff_lines(a, b, "eager_tape.py", "tf_function.py")
+    lines = pages.diff_lines(a, b, "eager_tape.py", "tf_function.py")
     assert lines[:2] == ["--- eager_tape.py", "+++ tf_function.py"]
     assert "+    @tf.function" in lines and "+        loss = train_step(x_train, y_train)" in lines
-    assert show.diff_lines(a, a, "a", "b") == []
+    assert pages.diff_lines(a, a, "a", "b") == []
