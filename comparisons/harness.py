@@ -12,6 +12,7 @@ import io
 import itertools
 import logging
 import multiprocessing
+import os
 import sys
 import time
 import warnings
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from comparisons import schedule
 from implementations import devices, registry, runtimes
 from implementations.contract import EXACT_METRICS, TaskSpec, Tolerance, TrainingResult
 
@@ -46,6 +48,7 @@ class StyleRun:
     program: str
     seconds: float
     result: TrainingResult | None = None
+    cpu_seconds: float = 0.0  # the process's CPU time (all threads, and processes it started) in `seconds`
     error: str | None = None  # one line, when the program raised or the loss blew up
     non_finite_step: int | None = None  # the first loss that became NaN or infinite
     quality_problems: list[str] = field(default_factory=list)
@@ -195,10 +198,17 @@ def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleR
     return run
 
 
+def _cpu_seconds() -> float:
+    """This process's CPU time, its threads' and its waited-for child processes' (the workers
+    of a multi-worker program)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def _run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleRun:
     spec = spec or registry.load_spec(task)
     printed = io.StringIO()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
     try:
         # A loss that blows up is reported below in one line, not as NumPy's overflow warnings.
         # What the program prints (Keras's summary) is kept with its run, not mixed into ours.
@@ -210,8 +220,8 @@ def _run_program(task: str, program: str, spec: TaskSpec | None = None) -> Style
     except Exception as error:  # noqa: BLE001  (one style failing must not hide the others)
         return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}",
                         printed=printed.getvalue(), warnings=_warning_lines(caught))
-    run = StyleRun(program, time.perf_counter() - start, result=result, printed=printed.getvalue(),
-                   warnings=_warning_lines(caught))
+    run = StyleRun(program, time.perf_counter() - start, result=result, cpu_seconds=_cpu_seconds() - cpu_start,
+                   printed=printed.getvalue(), warnings=_warning_lines(caught))
     try:
         run.non_finite_step = _first_non_finite_step(result)
         if run.non_finite_step is not None:
@@ -241,19 +251,6 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
 
 
-def _run_order(work: list[tuple[str, str, TaskSpec]]) -> list[int]:
-    """Longest programs first, so that no long one starts last: the multi-worker programs start
-    their workers, Keras under a strategy pays its replicas per epoch, eager styles a Python
-    dispatch per op, and the MNIST tasks have the largest matrices."""
-    slow = ("eager_tape", "mirrored_keras", "multiworker_keras", "multiworker_tape")  # slowest last
-
-    def cost(index):
-        task, program, spec = work[index]
-        return (slow.index(program) + 1 if program in slow else 0, spec.steps * getattr(spec, "batch_size", 1))
-
-    return sorted(range(len(work)), key=cost, reverse=True)
-
-
 def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = runtimes.DEFAULT):
     """(index, StyleRun) for each (task, program, spec) of work, as each finishes; in `jobs`
     worker processes if above 1 or if the runtime is not this process's.
@@ -269,9 +266,12 @@ def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = ru
         return
     # spawn, not fork: a forked TensorFlow runtime is not safe to use.
     context = multiprocessing.get_context("spawn")
+    names = [(task, program) for task, program, _ in work]
     with concurrent.futures.ProcessPoolExecutor(max(1, min(jobs, len(work))), mp_context=context,
                                                 initializer=start_process, initargs=(runtime,)) as pool:
-        futures = {pool.submit(run_program, *work[index]): index for index in _run_order(work)}
+        # The pool hands out programs in the order submitted: each free worker takes the
+        # longest left.
+        futures = {pool.submit(run_program, *work[index]): index for index in schedule.longest_first(names)}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 

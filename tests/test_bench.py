@@ -161,14 +161,16 @@ def test_bench_of_the_harness_schedule_alone_reports_it_and_draws_no_chart(tmp_p
         row = _benchmark(HARNESS_SCHEDULE, "compare", 1, 163.4)
         row["extra_info"].update(what="tf-rosetta compare of 6 tasks, --jobs 2", wall_s=163.4, ideal_s=141.1,
                                  wall_over_ideal=1.16, programs_alone_s=271.1, startup_s=[4.2, 5.5],
-                                 worst_slowdown=2.4, worst_slowdown_program="mnist_mlp numpy_reference")
+                                 worst_slowdown=2.4, worst_slowdown_program="mnist_mlp numpy_reference",
+                                 programs_alone_cpu_s=300.2, ideal_cpu_s=155.6, wall_over_ideal_cpu=1.05)
         _saved_run(Path(json_path).parent, [row], Path(json_path).name)
         return type("Completed", (), {"returncode": 0})()
 
     monkeypatch.setattr(bench.subprocess, "run", fake_pytest)
     assert cli.main(["bench", HARNESS_SCHEDULE, "--output", str(tmp_path)]) == 0
     assert f"--tasks={HARNESS_SCHEDULE}" in started[0]
-    assert "wall / ideal 1.16" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "wall / ideal 1.16" in out and "the ideal is 155.6 s; wall / that 1.05" in out
     assert list(tmp_path.glob("*.png")) == []
 
 

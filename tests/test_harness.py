@@ -95,3 +95,27 @@ def test_what_a_program_prints_is_kept_with_its_run(monkeypatch, capsys):
     run = harness.run_program("linear_regression", "keras_sequential")
     assert run.printed == "Total params: 2\n" and run.failure == "error"
     assert capsys.readouterr().out == ""
+
+
+def test_a_program_s_cpu_time_counts_the_processes_it_started_and_waited_for():
+    import subprocess
+    import sys
+
+    from comparisons import harness
+
+    before = harness._cpu_seconds()
+    subprocess.run([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+                    "while time.process_time() < end: pass"], check=True)
+    assert harness._cpu_seconds() - before >= 0.3
+
+
+def test_the_schedule_has_a_measured_time_for_every_program_and_starts_the_longest():
+    from comparisons import schedule
+    from implementations import registry
+
+    unmeasured = [(task, program) for task in registry.TASKS for program in registry.programs_of(task)
+                  if not 0 < schedule.seconds_alone(task, program) < float("inf")]
+    assert unmeasured == [], "measure them: python -m comparisons.schedule"
+    work = [("mammal_bird", "tf1_session"), ("xor", "eager_tape"), ("linear_regression", "numpy_reference"),
+            ("new_task", "its_program")]
+    assert schedule.longest_first(work) == [3, 1, 0, 2]  # not measured yet: as if the longest

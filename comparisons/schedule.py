@@ -1,0 +1,77 @@
+"""The order in which the harness trains programs: the longest first, by measured times.
+
+With one worker process per core, a long program started last keeps one core busy while the
+others idle, so the harness starts the longest first (LPT scheduling), by the times measured
+in SECONDS_ALONE, not guessed by style.
+
+`python -m comparisons.schedule` measures the table again (4 minutes here) and prints it.
+"""
+
+import concurrent.futures
+import multiprocessing
+
+from implementations import registry, runtimes
+
+# Each program's training and evaluation alone, in seconds: each task's programs one after
+# another in a fresh process, with nothing else running (2026-12-04, this project's 2-core
+# machine, an Intel Xeon; `python -m comparisons.schedule`). multiworker_keras runs only
+# under tf_keras, where it was measured. Only their order matters, which another machine keeps.
+SECONDS_ALONE = {
+    "linear_regression": {"numpy_reference": 0.01, "tf1_session": 0.33, "eager_tape": 2.05, "tf_function": 0.47,
+                          "keras_sequential": 2.30, "keras_functional": 2.25, "keras_subclassed": 2.26},
+    "polynomial_fit": {"numpy_reference": 0.03, "tf1_session": 0.34, "eager_tape": 5.96, "tf_function": 0.61,
+                       "keras_sequential": 2.32, "keras_functional": 2.27, "keras_subclassed": 2.31},
+    "logistic_mnist": {"numpy_reference": 0.33, "tf1_session": 0.87, "eager_tape": 2.71, "tf_function": 1.34,
+                       "keras_sequential": 2.56, "keras_functional": 2.84, "keras_subclassed": 2.63,
+                       "mirrored_tape": 2.84, "mirrored_keras": 7.03, "multiworker_tape": 14.08,
+                       "multiworker_keras": 86.80},
+    "mammal_bird": {"numpy_reference": 0.01, "tf1_session": 0.17, "eager_tape": 0.88, "tf_function": 0.40,
+                    "keras_sequential": 0.80, "keras_functional": 0.88, "keras_subclassed": 0.73},
+    "xor": {"numpy_reference": 0.21, "tf1_session": 1.80, "eager_tape": 20.69, "tf_function": 2.63,
+            "keras_sequential": 4.31, "keras_functional": 4.32, "keras_subclassed": 4.66},
+    "mnist_mlp": {"numpy_reference": 0.27, "tf1_session": 0.57, "eager_tape": 5.18, "tf_function": 0.96,
+                  "keras_sequential": 1.47, "keras_functional": 1.43, "keras_subclassed": 1.62,
+                  "mirrored_tape": 1.45, "mirrored_keras": 3.13, "multiworker_tape": 9.16},
+}
+
+
+def seconds_alone(task: str, program: str) -> float:
+    """The program's measured time alone; a program not measured yet counts as the longest."""
+    return SECONDS_ALONE.get(task, {}).get(program, float("inf"))
+
+
+def longest_first(work: list[tuple[str, str]]) -> list[int]:
+    """The indices of (task, program) pairs, the longest program first."""
+    return sorted(range(len(work)), key=lambda index: seconds_alone(*work[index]), reverse=True)
+
+
+def _runs_alone(task: str, programs: list[str], runtime: str) -> dict[str, tuple[float, float]]:
+    from comparisons import harness
+
+    comparison = harness.compare_task(task, programs, runtime=runtime)
+    return {program: (run.seconds, run.cpu_seconds) for program, run in comparison.runs.items() if run.result}
+
+
+def measure_alone(tasks=registry.TASKS) -> dict[tuple[str, str], tuple[float, float]]:
+    """(seconds, CPU seconds) of each program of the tasks, each task's programs one after
+    another in a fresh process; a program the default runtime cannot run, under tf_keras."""
+    context = multiprocessing.get_context("spawn")
+    found = {}
+    for task in tasks:
+        for runtime in (runtimes.DEFAULT, "tf_keras"):
+            missing = [p for p in registry.programs_of(task) if (task, p) not in found]
+            if runtime != runtimes.DEFAULT and not any(runtimes.not_applicable(runtimes.DEFAULT, p, task)
+                                                       for p in missing):
+                continue
+            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+                measured = pool.submit(_runs_alone, task, missing, runtime).result()
+            found.update({(task, p): times for p, times in measured.items() if p in missing})
+    return found
+
+
+if __name__ == "__main__":
+    alone = measure_alone()
+    print("SECONDS_ALONE = {")
+    for task in registry.TASKS:
+        print(f"    {task!r}: {{{', '.join(f'{p!r}: {alone[task, p][0]:.2f}' for p in registry.programs_of(task))}}},")
+    print("}")
