@@ -2,20 +2,17 @@
 
 Which Keras a process gets is fixed when TensorFlow and Keras are imported
 (implementations/runtimes.py), so a probe that compares runtimes runs each side in a
-child process of its own, as onednn_fusion does for its setting. The child enters the
-runtime, calls one function of an entry module and prints its result as JSON: floats
-(float32 values are exact in JSON's float64), lists of them, strings, booleans.
+child process of its own (_child), which enters the runtime first.
 """
 
 import functools
-import json
-import os
 import subprocess
-import sys
 
 import numpy as np
 
 from implementations import runtimes
+
+from . import _child
 
 
 def available(runtime: str) -> bool:
@@ -38,21 +35,11 @@ def missing(*names: str) -> str:
 
 def start(runtime: str, module: str, function: str, *arguments) -> subprocess.Popen:
     """A child process in the runtime that prints json.dumps(module.function(*arguments))."""
-    environment = {**os.environ, **runtimes.ENVIRONMENT[runtime], "TF_CPP_MIN_LOG_LEVEL": "2"}
-    source = ("import json, sys, implementations; from implementations import runtimes; "
-              f"runtimes.activate({runtime!r}); import importlib; "
-              f"result = getattr(importlib.import_module({module!r}), {function!r})(*json.loads(sys.argv[1])); "
-              "print('\\nRESULT ' + json.dumps(result))")
-    return subprocess.Popen([sys.executable, "-c", source, json.dumps(list(arguments))], env=environment,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return _child.start(module, function, *arguments, runtime=runtime)
 
 
 def result(process: subprocess.Popen, what: str, timeout: float = 600):
-    out, err = process.communicate(timeout=timeout)
-    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
-    if process.returncode != 0 or not lines:
-        raise RuntimeError(f"{what} failed: {(err.strip().splitlines() or ['no output'])[-1][-300:]}")
-    return json.loads(lines[-1].removeprefix("RESULT "))
+    return _child.result(process, what, timeout)
 
 
 def in_runtime(runtime: str, module: str, function: str, *arguments):

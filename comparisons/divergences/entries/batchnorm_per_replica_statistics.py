@@ -15,14 +15,12 @@ a process of its own.
 """
 
 import functools
-import json
-import subprocess
-import sys
 
 import numpy as np
 
 from ..programs import contains
 from ..record import Divergence, Measured, max_difference
+from . import _child
 
 ROWS, FEATURES = 16, 6
 
@@ -58,11 +56,7 @@ def normalized() -> dict:
 
 @functools.cache
 def normalized_in_a_process_of_their_own() -> dict:
-    source = f"import json; from {__name__} import normalized; print(json.dumps(normalized()))"
-    completed = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=600)
-    if completed.returncode != 0:
-        raise RuntimeError(f"the two-replica process failed: {completed.stderr.strip()[-500:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return _child.alone(__name__, "normalized", "the two-replica process")
 
 
 def probe_batchnorm_per_replica_statistics() -> Measured:

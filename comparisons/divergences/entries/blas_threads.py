@@ -11,16 +11,12 @@ A fact of the platform: it needs NumPy built on OpenBLAS, and two cores (OpenBLA
 more threads than there are cores).
 """
 
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 
 from .. import machine
 from ..programs import set_by_the_package
 from ..record import Divergence, Measured, max_difference
+from . import _child
 
 
 def blas_products() -> list:
@@ -34,16 +30,10 @@ def blas_products() -> list:
 
 def probe_blas_threads() -> Measured:
     # OpenBLAS reads its thread count once, when NumPy is imported: one process per setting.
-    source = f"import json; from {__name__} import blas_products; print(json.dumps(blas_products()))"
-    processes = {name: subprocess.Popen([sys.executable, "-c", source], text=True, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env={**os.environ, "OPENBLAS_NUM_THREADS": threads})
+    processes = {name: _child.start(__name__, "blas_products", environment={"OPENBLAS_NUM_THREADS": threads})
                  for name, threads in [("one", "1"), ("two", "2"), ("one again", "1")]}
-    found = {}
-    for name, process in processes.items():
-        out, err = process.communicate(timeout=300)
-        if process.returncode != 0:
-            raise RuntimeError(f"the {name} BLAS thread process failed: {err.strip()[-500:]}")
-        found[name] = np.array(json.loads(out.strip().splitlines()[-1]), np.float32)
+    found = {name: np.array(products, np.float32)
+             for name, products in _child.side_by_side(processes, "the BLAS thread process").items()}
     return Measured(default=max_difference(found["one"], found["two"]),
                     aligned=max_difference(found["one"], found["one again"]),
                     details=f"{int(np.sum(found['one'] != found['two']))} of {found['one'].size} products differ")

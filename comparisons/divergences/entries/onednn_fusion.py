@@ -13,16 +13,14 @@ kernels oneDNN picks, so the size of the difference, depend on the CPU's vector 
 """
 
 import functools
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 
 from .. import machine
 from ..programs import set_by_the_package
 from ..record import Divergence, Measured, max_difference
+from . import _child
 
 
 def eager_versus_graph() -> float:
@@ -63,14 +61,10 @@ def onednn_is_on() -> bool | None:
     return bool(_pywrap_util_port.IsMklEnabled())
 
 
-def _in_a_process(onednn: str) -> subprocess.Popen:
-    # TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, at import: one process per setting.
-    environment = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    source = (f"import json, os; from {__name__} import eager_versus_graph, onednn_is_on; "
-              "difference = eager_versus_graph(); "
-              "print(json.dumps([os.environ['TF_ENABLE_ONEDNN_OPTS'], onednn_is_on(), difference]))")
-    return subprocess.Popen([sys.executable, "-c", source], env=environment, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def measured_in_this_process() -> list:
+    """[the process's TF_ENABLE_ONEDNN_OPTS, oneDNN on, eager vs graph]."""
+    difference = eager_versus_graph()
+    return [os.environ["TF_ENABLE_ONEDNN_OPTS"], onednn_is_on(), difference]
 
 
 @functools.cache
@@ -79,13 +73,11 @@ def eager_versus_graph_by_setting() -> dict:
 
     Run once per process: the platform check reads whether oneDNN came on, the probe the differences.
     """
-    processes = {onednn: _in_a_process(onednn) for onednn in ("1", "0")}
+    # TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, at import: one process per setting.
+    processes = {onednn: _child.start(__name__, "measured_in_this_process",
+                                      environment={"TF_ENABLE_ONEDNN_OPTS": onednn}) for onednn in ("1", "0")}
     found = {}
-    for onednn, process in processes.items():
-        out, err = process.communicate(timeout=300)
-        if process.returncode != 0:
-            raise RuntimeError(f"the TF_ENABLE_ONEDNN_OPTS={onednn} process failed: {err.strip()[-500:]}")
-        setting, on, difference = json.loads(out.strip().splitlines()[-1])
+    for onednn, (setting, on, difference) in _child.side_by_side(processes, "TF_ENABLE_ONEDNN_OPTS").items():
         assert setting == onednn, f"the child saw TF_ENABLE_ONEDNN_OPTS={setting}"
         found[onednn] = (on, difference)
     return found

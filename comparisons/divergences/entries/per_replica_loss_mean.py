@@ -15,14 +15,12 @@ devices are fixed once per process, so it runs in a process of its own.
 """
 
 import functools
-import json
-import subprocess
-import sys
 
 import numpy as np
 
 from ..programs import contains
 from ..record import Divergence, Measured
+from . import _child
 
 BATCH, FEATURES, CLASSES = 256, 784, 10
 
@@ -70,11 +68,7 @@ def updates() -> dict:
 
 @functools.cache
 def updates_in_a_process_of_their_own() -> dict:
-    source = f"import json; from {__name__} import updates; print(json.dumps(updates()))"
-    completed = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=600)
-    if completed.returncode != 0:
-        raise RuntimeError(f"the two-replica process failed: {completed.stderr.strip()[-500:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return _child.alone(__name__, "updates", "the two-replica process")
 
 
 def probe_per_replica_loss_mean() -> Measured:

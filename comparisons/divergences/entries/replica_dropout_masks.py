@@ -15,14 +15,12 @@ in a process of its own.
 """
 
 import functools
-import json
-import subprocess
-import sys
 
 import numpy as np
 
 from ..programs import contains
 from ..record import Divergence, Measured
+from . import _child
 
 ROWS, UNITS, RATE, SEED = 8, 16, 0.5, 1
 
@@ -60,11 +58,8 @@ def masks() -> dict:
 
 @functools.cache
 def masks_in_a_process_of_their_own() -> dict:
-    source = f"import json; from {__name__} import masks; print(json.dumps(masks()))"
-    completed = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=600)
-    if completed.returncode != 0:
-        raise RuntimeError(f"the two-replica process failed: {completed.stderr.strip()[-500:]}")
-    return {name: np.array(mask) for name, mask in json.loads(completed.stdout.strip().splitlines()[-1]).items()}
+    found = _child.alone(__name__, "masks", "the two-replica process")
+    return {name: np.array(mask) for name, mask in found.items()}
 
 
 def probe_replica_dropout_masks() -> Measured:

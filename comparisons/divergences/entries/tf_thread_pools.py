@@ -13,11 +13,8 @@ and no program sizes the pools itself.
 A fact of the platform: on one core one thread is the default, and nothing differs.
 """
 
-import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +22,7 @@ import numpy as np
 from .. import machine, programs
 from ..programs import lacks
 from ..record import Divergence, Measured, max_difference
+from . import _child
 
 VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
@@ -41,27 +39,20 @@ def tensorflow_products() -> list:
                            tf.matmul(x, d, transpose_a=True).numpy().ravel()]).tolist()
 
 
-def _in_a_process(threads: str | None) -> subprocess.Popen:
-    # TensorFlow sizes its thread pools once, when it starts: one process per setting.
-    environment = {name: value for name, value in os.environ.items() if name not in VARIABLES}
-    if threads is not None:
-        environment.update({name: threads for name in VARIABLES})
-    environment["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    source = (f"import json, os; from {__name__} import tensorflow_products; "
-              "print(json.dumps([os.environ.get('TF_NUM_INTRAOP_THREADS'), tensorflow_products()]))")
-    return subprocess.Popen([sys.executable, "-c", source], env=environment, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def products_in_this_process() -> list:
+    """[the process's TF_NUM_INTRAOP_THREADS, tensorflow_products()]."""
+    return [os.environ.get("TF_NUM_INTRAOP_THREADS"), tensorflow_products()]
 
 
 def probe_tf_thread_pools() -> Measured:
     settings = {"one": "1", "default": None, "default again": None}
-    processes = {name: _in_a_process(threads) for name, threads in settings.items()}
+    # TensorFlow sizes its thread pools once, when it starts: one process per setting (None:
+    # the variables unset, the default).
+    processes = {name: _child.start(__name__, "products_in_this_process",
+                                    environment={variable: threads for variable in VARIABLES})
+                 for name, threads in settings.items()}
     found = {}
-    for name, process in processes.items():
-        out, err = process.communicate(timeout=300)
-        if process.returncode != 0:
-            raise RuntimeError(f"the {name} thread pool process failed: {err.strip()[-500:]}")
-        seen, products = json.loads(out.strip().splitlines()[-1])
+    for name, (seen, products) in _child.side_by_side(processes, "the thread pool process").items():
         assert seen == settings[name], f"the {name} process saw TF_NUM_INTRAOP_THREADS={seen}"
         found[name] = np.array(products, np.float32)
     one, default = found["one"], found["default"]
