@@ -52,17 +52,16 @@ def _runs_alone(task: str, programs: list[str], runtime: str) -> dict[str, tuple
     return {program: (run.seconds, run.cpu_seconds) for program, run in comparison.runs.items() if run.result}
 
 
-def measure_alone(tasks=registry.TASKS) -> dict[tuple[str, str], tuple[float, float]]:
+def measure_alone(tasks=registry.TASKS, under=(runtimes.DEFAULT, "tf_keras")) -> dict[tuple[str, str], tuple]:
     """(seconds, CPU seconds) of each program of the tasks, each task's programs one after
-    another in a fresh process; a program the default runtime cannot run, under tf_keras."""
+    another in a fresh process, under the first runtime of `under` that runs it."""
     context = multiprocessing.get_context("spawn")
     found = {}
     for task in tasks:
-        for runtime in (runtimes.DEFAULT, "tf_keras"):
+        for runtime in under:
             missing = [p for p in registry.programs_of(task) if (task, p) not in found]
-            if runtime != runtimes.DEFAULT and not any(runtimes.not_applicable(runtimes.DEFAULT, p, task)
-                                                       for p in missing):
-                continue
+            if not missing:
+                break
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
                 measured = pool.submit(_runs_alone, task, missing, runtime).result()
             found.update({(task, p): times for p, times in measured.items() if p in missing})
