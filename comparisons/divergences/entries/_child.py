@@ -13,13 +13,13 @@ import os
 import subprocess
 import sys
 
+from implementations import runtimes
+
 
 def start(module: str, function: str, *arguments, environment: dict | None = None,
           runtime: str | None = None) -> subprocess.Popen:
     """The child process, started: the environment's names set (None: removed), and the
     runtime (implementations/runtimes.py) entered before anything imports Keras."""
-    from implementations import runtimes
-
     child_environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     for name, value in {**(environment or {}), **(runtimes.ENVIRONMENT[runtime] if runtime else {})}.items():
         if value is None:

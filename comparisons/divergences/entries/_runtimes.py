@@ -6,7 +6,6 @@ child process of its own (_child), which enters the runtime first.
 """
 
 import functools
-import subprocess
 
 import numpy as np
 
@@ -33,24 +32,16 @@ def missing(*names: str) -> str:
     return ""
 
 
-def start(runtime: str, module: str, function: str, *arguments) -> subprocess.Popen:
-    """A child process in the runtime that prints json.dumps(module.function(*arguments))."""
-    return _child.start(module, function, *arguments, runtime=runtime)
-
-
-def result(process: subprocess.Popen, what: str, timeout: float = 600):
-    return _child.result(process, what, timeout)
-
-
 def in_runtime(runtime: str, module: str, function: str, *arguments):
     """module.function(*arguments) run in a child process of the runtime; its JSON result."""
-    return result(start(runtime, module, function, *arguments), f"{module}.{function} under {runtime}")
+    return _child.result(_child.start(module, function, *arguments, runtime=runtime),
+                         f"{module}.{function} under {runtime}")
 
 
 def in_runtimes(names, module: str, function: str, *arguments) -> dict:
     """The same call in one child process per runtime, run side by side: {runtime: result}."""
-    processes = {name: start(name, module, function, *arguments) for name in names}
-    return {name: result(process, f"{module}.{function} under {name}") for name, process in processes.items()}
+    return _child.side_by_side({name: _child.start(module, function, *arguments, runtime=name) for name in names},
+                               f"{module}.{function} under a runtime")
 
 
 @functools.cache

@@ -14,7 +14,7 @@ process of the `tf_keras` runtime, where `import keras` is Keras 2.
 import numpy as np
 
 from ..record import Divergence, Measured, max_difference
-from . import _runtimes
+from . import _child, _runtimes
 from ._adam import ADAM_LEARNING_RATE, ADAM_STEPS, FLOAT32_BETAS, adam_problem
 from .adam_one_minus_beta import betas_are_float32
 
@@ -40,11 +40,11 @@ def _keras2_and_3() -> dict:
     """{(Keras, optimizer, float32 betas): weights}: Keras 3 here, Keras 2 in a tf_keras process."""
     found = {}
     for float32_betas in (False, True):
-        keras2 = {optimizer: _runtimes.start("tf_keras", __name__, "adam_weights", optimizer, float32_betas)
+        keras2 = {optimizer: _child.start(__name__, "adam_weights", optimizer, float32_betas, runtime="tf_keras")
                   for optimizer in ("legacy", "current")}
         found["keras3", "current", float32_betas] = adam_weights("current", float32_betas)
         for optimizer, process in keras2.items():
-            found["keras2", optimizer, float32_betas] = _runtimes.result(process, f"Keras 2 {optimizer} Adam")
+            found["keras2", optimizer, float32_betas] = _child.result(process, f"Keras 2 {optimizer} Adam")
     return found
 
 
