@@ -1,6 +1,5 @@
 """tf-rosetta bench: time one training step of each task in each API, print the table, draw the chart."""
 
-import argparse
 import importlib.util
 import json
 import os
@@ -11,28 +10,17 @@ from pathlib import Path
 
 import benchmarks
 from benchmarks import report
-from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE
+from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE, UsageError
 from implementations import registry, runtimes
 
-DEFAULT_OUTPUT = "bench-results"
-MAX_ROUNDS = 1000
 
-
-def _rounds(text: str) -> int:
-    try:
-        rounds = int(text)
-    except ValueError:
-        rounds = 0
-    if not 1 <= rounds <= MAX_ROUNDS:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ROUNDS}, got {text!r}")
-    return rounds
-
-
-def _saved_run(path: str) -> report.Run:
+def _saved_run(path: str | None):
+    if path is None:
+        return None
     try:
         return report.load(path)
     except report.ReportError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        raise UsageError(f"argument --compare: {error}") from None
 
 
 def _check_names(names: list[str]) -> list[str]:
@@ -69,6 +57,7 @@ def merge_runs(paths: list[Path], merged: Path) -> Path:
 
 def command_bench(args) -> int:
     names = _check_names(args.tasks)
+    previous = _saved_run(args.compare)
     chosen = [runtimes.check(runtime) for runtime in (runtimes.RUNTIMES if args.runtime == "all" else [args.runtime])]
     if importlib.util.find_spec("pytest_benchmark") is None:
         print("tf-rosetta: bench needs pytest and pytest-benchmark: pip install -e '.[test]'", file=sys.stderr)
@@ -107,25 +96,10 @@ def command_bench(args) -> int:
         merge_runs(paths, json_path)
     run = report.load(json_path)
     print()
-    print(report.format_report(run, args.compare))
+    print(report.format_report(run, previous))
     if report.has_step_times(run):
-        report.draw_chart(run, chart_path, args.compare)
+        report.draw_chart(run, chart_path, previous)
         print(f"\nsaved {json_path} and {chart_path}")
     else:  # the harness schedule alone: nothing per step to draw
         print(f"\nsaved {json_path}")
     return 0
-
-
-def register(commands) -> None:
-    bench = commands.add_parser("bench", help="time one training step of each task in each API (minutes)")
-    bench.add_argument("tasks", nargs="*", metavar="TASK",
-                       help=f"default: every task and {benchmarks.SEED_EXPERIMENT} (seed 002's experiment); "
-                            f"{benchmarks.HARNESS_SCHEDULE}: compare's wall time against its ideal schedule")
-    bench.add_argument("--rounds", type=_rounds, default=5, help="the fewest timed rounds of each benchmark; short ones get more (default 5)")
-    bench.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR",
-                       help=f"where the JSON and the chart go (default {DEFAULT_OUTPUT}/)")
-    bench.add_argument("--compare", type=_saved_run, metavar="PATH", help="a saved bench JSON to compare with")
-    bench.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
-                       help=f"{', '.join(runtimes.RUNTIMES)} or all (default {runtimes.DEFAULT}); another runtime "
-                            "times the Keras rows (fit, train_on_batch), in a process of its own (README, Runtimes)")
-    bench.set_defaults(handler=command_bench)
