@@ -165,7 +165,9 @@ SLOW = (
                    # in a process of its own (a oneDNN setting, a thread pool size, or two logical
                    # CPUs): 9-16 s each
                    "onednn_fusion", "tf_thread_pools", "per_replica_loss_mean", "replica_dropout_masks",
-                   "batchnorm_per_replica_statistics")),
+                   "batchnorm_per_replica_statistics",
+                   # timings: a ratio of fit's cost on NumPy input and on tf.data (10-40 s each)
+                   "fit_numpy_input", "fit_cost_by_runtime")),
     # The same probes, their numbers against the arithmetic.
     "tests/test_divergence_arithmetic.py::test_a_mask_share_is_that_of_independent_draws[dropout_masks_by_runtime]",
     "tests/test_divergence_arithmetic.py::test_a_mask_share_is_that_of_independent_draws[replica_dropout_masks]",
