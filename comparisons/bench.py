@@ -1,4 +1,9 @@
-"""tf-rosetta bench: time one training step of each task in each API, print the table, draw the chart."""
+"""tf-rosetta bench: time one training step of each task in each API, print the table, draw the chart.
+
+The benchmarks are a pytest suite with its conftest, in benchmarks/ of the source checkout,
+and are not installed: bench finds them beside this package's folder, which holds in a
+checkout and in an editable install (`pip install -e`), and says so in one line elsewhere.
+"""
 
 import importlib.util
 import json
@@ -8,23 +13,51 @@ import sys
 import time
 from pathlib import Path
 
-import benchmarks
-from benchmarks import report
+from comparisons.arguments import HARNESS_SCHEDULE, SEED_EXPERIMENT
 from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE, UsageError
 from implementations import registry, runtimes
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout, where there is one
+SUITE = ROOT / "benchmarks"
+
+
+def suite():
+    """The checkout's benchmarks package, imported from its folder (not from sys.path, where
+    another distribution's `benchmarks` could stand)."""
+    if not (SUITE / "__init__.py").is_file():
+        raise UsageError(f"bench runs the benchmark suite of a source checkout, and {SUITE} is not there: "
+                         "clone the repository and run `pip install -e '.[test]'` in it")
+    loaded = sys.modules.get("benchmarks")
+    if loaded is not None:
+        if Path(getattr(loaded, "__file__", "") or "").resolve().parent != SUITE:
+            raise UsageError(f"another package named benchmarks is imported ({loaded.__file__}), not {SUITE}")
+        return loaded
+    spec = importlib.util.spec_from_file_location("benchmarks", SUITE / "__init__.py",
+                                                  submodule_search_locations=[str(SUITE)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks"] = package
+    spec.loader.exec_module(package)
+    return package
+
+
+def report():
+    """benchmarks/report.py of the checkout: reading, printing and drawing a saved run."""
+    suite()
+    return importlib.import_module("benchmarks.report")
 
 
 def _saved_run(path: str | None):
     if path is None:
         return None
+    reader = report()
     try:
-        return report.load(path)
-    except report.ReportError as error:
+        return reader.load(path)
+    except reader.ReportError as error:
         raise UsageError(f"argument --compare: {error}") from None
 
 
 def _check_names(names: list[str]) -> list[str]:
-    accepted = [*registry.TASKS, benchmarks.SEED_EXPERIMENT, benchmarks.HARNESS_SCHEDULE]
+    accepted = [*registry.TASKS, SEED_EXPERIMENT, HARNESS_SCHEDULE]
     for name in names:
         if name not in accepted:
             raise registry.UnknownName(f"unknown task {name!r}; accepted: {', '.join(accepted)}")
@@ -34,7 +67,7 @@ def _check_names(names: list[str]) -> list[str]:
 def pytest_command(names: list[str], rounds: int, json_path: Path, runtime: str = runtimes.DEFAULT) -> list[str]:
     """The pytest run behind `tf-rosetta bench`: the benchmarks folder, grouped by task, in one
     runtime (its process gets the runtime's environment: see runtime_environment)."""
-    command = [sys.executable, "-m", "pytest", str(Path(benchmarks.__file__).parent),
+    command = [sys.executable, "-m", "pytest", str(SUITE),
                "-q", "-p", "no:cacheprovider", "--benchmark-quiet", "--benchmark-group-by=param:task",
                f"--benchmark-min-rounds={rounds}", f"--benchmark-json={json_path}", f"--runtime={runtime}"]
     if names:
@@ -57,6 +90,7 @@ def merge_runs(paths: list[Path], merged: Path) -> Path:
 
 def command_bench(args) -> int:
     names = _check_names(args.tasks)
+    reader = report()  # the suite: a one-line error before anything else when it is not here
     previous = _saved_run(args.compare)
     chosen = [runtimes.check(runtime) for runtime in (runtimes.RUNTIMES if args.runtime == "all" else [args.runtime])]
     if importlib.util.find_spec("pytest_benchmark") is None:
@@ -71,7 +105,7 @@ def command_bench(args) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     json_path, chart_path = output / f"bench-{stamp}.json", output / f"bench-{stamp}.png"
 
-    print(f"timing {', '.join(names) or 'every task and ' + benchmarks.SEED_EXPERIMENT}, "
+    print(f"timing {', '.join(names) or 'every task and ' + SEED_EXPERIMENT}, "
           f"{args.rounds} rounds each (a few minutes) ...", flush=True)
     paths = []
     for runtime in chosen:
@@ -80,7 +114,7 @@ def command_bench(args) -> int:
             print(f"runtime {runtime}: the Keras rows only", flush=True)
         # From the project root, so pytest finds pyproject.toml's settings.
         completed = subprocess.run(pytest_command(names, args.rounds, path.resolve(), runtime),
-                                   cwd=Path(benchmarks.__file__).parent.parent, env=runtime_environment(runtime))
+                                   cwd=ROOT, env=runtime_environment(runtime))
         if completed.returncode == 5 and runtime != runtimes.DEFAULT:  # no Keras row among the names
             continue
         if completed.returncode != 0:
@@ -94,11 +128,11 @@ def command_bench(args) -> int:
         return EXIT_USAGE
     if paths != [json_path]:
         merge_runs(paths, json_path)
-    run = report.load(json_path)
+    run = reader.load(json_path)
     print()
-    print(report.format_report(run, previous))
-    if report.has_step_times(run):
-        report.draw_chart(run, chart_path, previous)
+    print(reader.format_report(run, previous))
+    if reader.has_step_times(run):
+        reader.draw_chart(run, chart_path, previous)
         print(f"\nsaved {json_path} and {chart_path}")
     else:  # the harness schedule alone: nothing per step to draw
         print(f"\nsaved {json_path}")
