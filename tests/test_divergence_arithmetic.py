@@ -178,3 +178,45 @@ def test_aligned_adam_keeps_a_rounding_difference(name):
     aligned = measured(name).aligned
     smallest = float(np.abs(adam_float64("float32 1 - beta", 1e-8, 0.9, 0.999)).min())
     assert np.spacing(np.float32(smallest)) <= aligned <= ENTRIES[name].aligned_at_most
+
+
+def test_files_auto_sharded_leave_five_sixths_of_one_devices_batches_unseen():
+    # Two files of 24 ids, one per worker; each worker's replica takes the next 4 ids of its
+    # file a step. One device's step s trains on ids 8s..8s+7: at step 0 worker 0's 0-3 are
+    # among them (4 of 8 unseen), at steps 1 and 2 none (ids 4-11 and 24-35 are not 8-23).
+    assert measured("multi_worker_input_split").default == pytest.approx((4 + 8 + 8) / 24, abs=1e-12)
+
+
+def _batch_normalized(x: np.ndarray, epsilon: float = 1e-3) -> np.ndarray:
+    """Keras's BatchNormalization in training, gamma 1 and beta 0: the batch's biased moments."""
+    return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + epsilon)
+
+
+def test_per_replica_batchnorm_is_each_half_normalized_by_itself():
+    """A second measurement in float64 NumPy: each half by its own moments against the whole
+    batch by its moments; float32 rounding within the entry's aligned bound."""
+    from comparisons.divergences.entries import batchnorm_per_replica_statistics as entry
+
+    x = entry.batch().astype(np.float64)
+    half = entry.ROWS // 2
+    per_replica = np.concatenate([_batch_normalized(x[:half]), _batch_normalized(x[half:])])
+    expected = float(np.abs(per_replica - _batch_normalized(x)).max())
+    assert measured(entry.ENTRY.name).default == pytest.approx(expected, abs=entry.ENTRY.aligned_at_most)
+
+
+def test_forgotten_update_ops_leave_the_moving_statistics_where_keras_moves_them_from():
+    """A second measurement in float64 NumPy: Keras's moving mean and variance (from 0 and 1,
+    moving * momentum + batch * (1 - momentum), the batch's biased moments) after the same
+    batches, against 0 and 1 where TF1 leaves them."""
+    from comparisons.divergences.entries import tf1_update_ops as entry
+    from comparisons.divergences.entries._mlp import FEATURES, batch, data
+
+    x, labels, _ = data()
+    mean, variance = np.zeros(FEATURES), np.ones(FEATURES)
+    for step in range(entry.STEPS):
+        inputs = batch(x, labels, step)[0].astype(np.float64)
+        mean = mean * entry.MOMENTUM + inputs.mean(axis=0) * (1 - entry.MOMENTUM)
+        variance = variance * entry.MOMENTUM + inputs.var(axis=0) * (1 - entry.MOMENTUM)
+    expected = max(np.abs(mean).max(), np.abs(variance - 1).max())
+    # float32 rounding of 8 updates of values near 4: a few ulp of 4 (5e-7 each).
+    assert measured("tf1_update_ops").default == pytest.approx(expected, abs=1e-5)
