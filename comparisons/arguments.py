@@ -2,13 +2,14 @@
 
 Every tf-rosetta call builds the whole parser, so declaring a subcommand must not import
 the module that does its work: the divergence catalog imports its 36 entries, bench the
-benchmark suite's report code, show and plot matplotlib. Each function here adds one
-subcommand's parser and returns it; cli.py sets its handler, which imports the module when
-the subcommand runs. What the parser cannot check without those modules (an entry's name,
-a saved bench run) the handler checks, with the same one-line error and exit 2.
+benchmark suite's report code, show and plot the page and figure code. Each function here
+adds one subcommand's parser and returns it; cli.py sets its handler, which imports the
+module when the subcommand runs. What the parser cannot check without those modules (an
+entry's name, a saved bench run) the handler checks, with the same one-line error and
+exit 2.
 
-This module imports nothing of the project but the light registries, and no module of the
-project imports it back but cli.py and benchmarks/ (for the names below).
+Of the project it imports only errors.py and the runtimes' registry; bench.py and the
+benchmarks take the two bench names below from here.
 """
 
 import argparse

@@ -156,8 +156,9 @@ def command_compare(args) -> int:
 
 
 # The subcommands beyond these: each handler imports its module when the subcommand runs,
-# so that `list` or `--help` imports neither TensorFlow nor the divergence catalog nor the
-# benchmarks (arguments.py declares their options). Each returns the exit code.
+# so that `list` or `--help` imports none of them (the divergence catalog alone is 42
+# modules; bench's is the benchmark suite). arguments.py declares their options. Each
+# returns the exit code.
 
 def command_show(args) -> int:
     from comparisons import show
