@@ -37,6 +37,33 @@ def test_bad_input_is_one_line_and_exit_2(argv, accepted, capsys):
     assert captured.err.startswith("tf-rosetta: ") and accepted in captured.err
 
 
+# What a call that only lists or explains must not import: each is seconds (TensorFlow,
+# Keras), or imports those for what it holds (the divergence entries, the benchmarks).
+HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "matplotlib", "benchmarks", "comparisons.divergences",
+         "comparisons.harness", "comparisons.show", "comparisons.bench", "comparisons.checkpoints")
+
+
+def _imported_by(argv):
+    """The heavy modules that cli.main(argv) imports, in a fresh process (this one has them all)."""
+    code = (f"import sys\nfrom comparisons import cli\ntry:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
+            f"print(sorted({{m.split('.')[0] if m.split('.')[0] != 'comparisons' else '.'.join(m.split('.')[:2]) "
+            f"for m in sys.modules if m.startswith({HEAVY!r})}}))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv", [["list"], ["--help"], ["bench", "--help"], ["divergences", "--help"]])
+def test_listing_and_help_import_no_tensorflow_and_no_subcommand_module(argv):
+    assert _imported_by(argv) == "[]"
+
+
+def test_the_import_check_sees_a_subcommand_that_ran():
+    """The check above can fail: the catalog's page imports the catalog (its entries import
+    TensorFlow only when they measure)."""
+    assert _imported_by(["divergences", "adam_epsilon"]) == "['comparisons.divergences']"
+
+
 def test_installed_command_refuses_an_unknown_task_in_one_line():
     completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "compare", "nope"],
                                capture_output=True, text=True, timeout=120)

@@ -127,7 +127,7 @@ def test_the_schedule_has_a_measured_time_for_every_program_and_starts_the_longe
 
     unmeasured = [(task, program) for task in registry.TASKS for program in registry.programs_of(task)
                   if not 0 < schedule.seconds_alone(task, program) < float("inf")]
-    assert unmeasured == [], "measure them: python -m comparisons.schedule"
+    assert unmeasured == [], "measure them: python -m benchmarks.schedule_measure"
     work = [("mammal_bird", "tf1_session"), ("xor", "eager_tape"), ("linear_regression", "numpy_reference"),
             ("new_task", "its_program")]
     assert schedule.longest_first(work) == [3, 1, 0, 2]  # not measured yet: as if the longest
