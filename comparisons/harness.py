@@ -283,7 +283,8 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
 
 
-def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = runtimes.DEFAULT):
+def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = runtimes.DEFAULT,
+             order=schedule.task_by_task):
     """(index, StyleRun) for each (task, program, spec) of work, as each finishes; in `jobs`
     worker processes if above 1 or if the runtime is not this process's.
 
@@ -301,9 +302,8 @@ def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = ru
     names = [(task, program) for task, program, _ in work]
     with concurrent.futures.ProcessPoolExecutor(max(1, min(jobs, len(work))), mp_context=context,
                                                 initializer=start_process, initargs=(runtime,)) as pool:
-        # The pool hands out programs in the order submitted: each free worker takes the
-        # longest left.
-        futures = {pool.submit(run_program, *work[index]): index for index in schedule.longest_first(names)}
+        # The pool hands out programs in the order submitted: each free worker takes the next.
+        futures = {pool.submit(run_program, *work[index]): index for index in order(names)}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
@@ -359,12 +359,13 @@ def _programs(task: str, programs) -> list[str]:
 
 
 def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_program=None,
-                     runtime: str = runtimes.DEFAULT):
+                     runtime: str = runtimes.DEFAULT, order=schedule.task_by_task):
     """Each task's comparison as soon as all its programs have trained (in the order they
     finish): the oracle and the given styles (default: the task's all), each style compared
     with the oracle and with each other, under the runtime. on_program(task, StyleRun) is
     called as each program finishes. A program the runtime cannot run is "not applicable".
-    The oracle's reruns from perturbed starts (the rounding floor) train beside them."""
+    The oracle's reruns from perturbed starts (the rounding floor) train beside them. `order`
+    (comparisons/schedule.py) gives the order in which the workers take the programs."""
     wanted = [_programs(spec.task, programs) for spec in specs]
     runs = [dict() for _ in specs]
     reruns = [dict() for _ in specs]
@@ -382,7 +383,7 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
             work.append((spec.task, registry.ORACLE, rerun))
             task_of.append(task_index)
             rerun_of.append(seed)
-    for index, run in _run_all(work, jobs, runtime):
+    for index, run in _run_all(work, jobs, runtime, order):
         task_index = task_of[index]
         if rerun_of[index] is not None:
             reruns[task_index][rerun_of[index]] = run
@@ -402,10 +403,10 @@ def count_programs(specs: list[TaskSpec], programs=None, runtime: str = runtimes
 
 
 def compare_tasks(specs: list[TaskSpec], programs=None, jobs: int = 1,
-                  runtime: str = runtimes.DEFAULT) -> list[TaskComparison]:
+                  runtime: str = runtimes.DEFAULT, order=schedule.task_by_task) -> list[TaskComparison]:
     """iter_comparisons, all of them, in the order of specs."""
     found = {comparison.spec.task: comparison
-             for comparison in iter_comparisons(specs, programs, jobs, runtime=runtime)}
+             for comparison in iter_comparisons(specs, programs, jobs, runtime=runtime, order=order)}
     return [found[spec.task] for spec in specs]
 
 
