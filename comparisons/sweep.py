@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
-from comparisons import agreement, harness
+from comparisons import agreement, harness, judge
 from comparisons.errors import add_jobs_option
 from implementations import mnist_data, registry
 
@@ -155,7 +155,7 @@ def judged(saved: dict) -> dict:
         for program, (result, error, not_applicable) in results.items():
             runs[program] = harness.StyleRun(program, 0.0, result=result, error=error, not_applicable=not_applicable)
             if result is not None and floors is not None and program != registry.ORACLE:
-                runs[program].versus_oracle = harness.difference(result, oracle, floors,
+                runs[program].versus_oracle = judge.difference(result, oracle, floors,
                                                                  tuple(known.get(program, ())))
         found[configuration, task] = (floors, _cells(floors, runs))
     return found

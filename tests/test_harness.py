@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from comparisons import agreement
-from comparisons.harness import difference
+from comparisons.judge import difference
 from implementations.contract import TrainingResult
 
 
