@@ -104,6 +104,11 @@ def run(tasks, jobs: int, large_mnist: str | None, log=sys.stderr) -> dict:
         start = time.perf_counter()
         for comparison in harness.iter_comparisons([spec_for(task, configuration) for task in chosen], jobs=jobs):
             results[configuration.name, comparison.spec.task] = comparison
+            cells = _cells(comparison.floors, comparison.runs)
+            worst = max(cells, key=lambda program: cells[program].multiple or float("inf"), default=None)
+            if worst is not None:
+                print(f"sweep: {configuration.name} {comparison.spec.task}: worst {worst} "
+                      f"{_cell(cells[worst])}", file=log, flush=True)
         print(f"sweep: {configuration.name}: {time.perf_counter() - start:.1f} s", file=log, flush=True)
     return results
 
@@ -111,7 +116,7 @@ def run(tasks, jobs: int, large_mnist: str | None, log=sys.stderr) -> dict:
 def trained(results) -> dict:
     """What the runs computed, without the specs' data: enough to judge them again (`judged`)."""
     return {key: ({program: (run.result, run.error, run.not_applicable) for program, run in comparison.runs.items()},
-                  [run.result for run in comparison.floors.runs] if comparison.floors else None)
+                  list(comparison.floors.runs) if comparison.floors else None)
             for key, comparison in results.items()}
 
 
