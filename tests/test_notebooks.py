@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from comparisons import cli, notebooks, schedule
+from comparisons import arguments, cli, notebooks, pages, schedule
 from comparisons.concepts import SECTIONS, program_path
 from implementations import registry, runtimes
 from tests.standalone_worker import arrays_of
@@ -132,6 +132,15 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, capsy
     captured = capsys.readouterr()
     assert len(captured.err.strip().splitlines()) == 1
     assert captured.err.startswith(f"tf-rosetta: --output {blocker}: cannot write ")
+
+
+def test_each_page_links_each_programs_notebook_where_both_commands_write_by_default(tmp_path):
+    assert cli.main(["notebooks", "mammal_bird", "--output", str(tmp_path / arguments.NOTEBOOKS)]) == 0
+    columns = pages._columns_html("mammal_bird", pages.read_programs("mammal_bird"))
+    for program in registry.programs_of("mammal_bird"):
+        link = pages.notebook_link("mammal_bird", program)
+        assert f'href="{link}"' in columns
+        assert (tmp_path / arguments.SITE / link).resolve().is_file()
 
 
 def test_listing_does_not_import_the_notebook_modules():
