@@ -26,7 +26,6 @@ Keras's cache or the embedded subset, as the programs do.
 """
 
 import ast
-import sys
 from pathlib import Path
 
 from comparisons import concepts
@@ -53,7 +52,7 @@ def file_name(task: str, program: str, runtime: str = runtimes.DEFAULT) -> str:
     return f"{task}/{program}{suffix}.ipynb"
 
 
-def _header(source: str, tree: ast.Module, name: str) -> dict:
+def _header(tree: ast.Module, name: str) -> dict:
     docstring = ast.get_docstring(tree, clean=True) or ""
     fields = dict(line.split(": ", 1) for line in docstring.splitlines() if ": " in line)
     if "Title" not in fields:
@@ -94,7 +93,7 @@ def program_cells(task: str, program: str) -> tuple[dict, list[tuple[str, str]]]
     source = concepts.program_path(task, program).read_text(encoding="utf-8")
     sections = concepts.split_sections(source, name)
     tree = ast.parse(source)
-    header = _header(source, tree, name)
+    header = _header(tree, name)
     main = _main_block(tree, source, name)
     lines = source.splitlines()
     setup = sections[1]
@@ -112,8 +111,9 @@ def program_cells(task: str, program: str) -> tuple[dict, list[tuple[str, str]]]
                 cells.append(("code", _trim(pending)))
             pending = []
             if len(inside) > 1:
-                cells.append(("markdown", f"The next {len(inside)} sections are the body of one function, the cell "
-                                          "after them, as in the file: a cell boundary inside a function would "
+                function = f"`{statement.name}`" if isinstance(statement, ast.FunctionDef) else "one statement"
+                cells.append(("markdown", f"The next {len(inside)} sections are the body of {function}, whose cell "
+                                          "follows them whole, as in the file: a cell boundary inside it would "
                                           "change what it computes."))
             cells += [("markdown", "\n".join([f"## {section.name}", "", *_prose(section)])) for section in inside]
             cells.append(("code", _trim(chunk)))
@@ -209,5 +209,5 @@ def command_notebooks(args) -> int:
         raise UsageError("notebooks needs the nbformat package, which is not installed: "
                          "pip install -e '.[notebooks]' (see README, Notebooks)")
     written = write_notebooks(tasks, Path(args.output), runtime)
-    print(f"wrote {len(written)} notebooks under {args.output}/ (runtime {runtime})", file=sys.stdout)
+    print(f"wrote {len(written)} notebooks under {args.output}/ (runtime {runtime})")
     return 0
