@@ -18,6 +18,7 @@ from comparisons.errors import add_jobs_option
 from implementations import runtimes
 
 SITE = "site"  # where show and plot write by default
+NOTEBOOKS = "notebooks"  # where notebooks writes by default (not committed: .gitignore)
 BENCH_OUTPUT = "bench-results"
 MAX_ROUNDS = 1000
 # The bench names that are not tasks, here so that `bench --help` names them without the
@@ -96,4 +97,14 @@ def checkpoints(commands) -> argparse.ArgumentParser:
                         help="list a checkpoint's variables (prefix or .weights.h5) and the weights they map to")
     parser.add_argument("--output", metavar="DIR", help="keep the checkpoints in DIR, a new or empty folder")
     add_jobs_option(parser)
+    return parser
+
+
+def notebooks(commands) -> argparse.ArgumentParser:
+    parser = commands.add_parser("notebooks", help="each program as a Jupyter notebook, generated from its file")
+    parser.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
+    parser.add_argument("--output", default=NOTEBOOKS, metavar="DIR", help=f"default: {NOTEBOOKS}/")
+    parser.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
+                        help=f"the runtime the first cell activates: {', '.join(runtimes.RUNTIMES)} "
+                             f"(default {runtimes.DEFAULT}; see README, Runtimes)")
     return parser

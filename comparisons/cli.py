@@ -190,9 +190,15 @@ def command_checkpoints(args) -> int:
     return command.command_checkpoints(args)
 
 
+def command_notebooks(args) -> int:
+    from comparisons import notebooks
+
+    return notebooks.command_notebooks(args)
+
+
 EXTRA_COMMANDS = ((arguments.show, command_show), (arguments.plot, command_plot),
                   (arguments.divergences, command_divergences), (arguments.bench, command_bench),
-                  (arguments.checkpoints, command_checkpoints))
+                  (arguments.checkpoints, command_checkpoints), (arguments.notebooks, command_notebooks))
 
 
 def build_parser() -> argparse.ArgumentParser:
