@@ -214,8 +214,9 @@ def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = ru
             yield futures[future], future.result()
 
 
-def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str,
-                  reruns: list[StyleRun]) -> TaskComparison:
+def compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str,
+                 reruns: list[StyleRun]) -> TaskComparison:
+    """The task's comparison from its runs (the oracle's among them) and the oracle's reruns."""
     oracle = runs[registry.ORACLE].result
     floors = None
     if oracle is not None and all(rerun.result is not None and rerun.error is None for rerun in reruns):
@@ -275,7 +276,7 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
             if on_program is not None:
                 on_program(work[index][0], run)
         if len(runs[task_index]) == len(wanted[task_index]) and len(reruns[task_index]) == len(agreement.SEEDS):
-            yield _compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]}, runtime,
+            yield compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]}, runtime,
                                 [reruns[task_index][seed] for seed in agreement.SEEDS])
 
 

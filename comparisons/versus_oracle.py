@@ -5,7 +5,7 @@ ulps (the run's rounding floor, comparisons/agreement.py). The notebook has the 
 result already; this trains the oracle and its reruns here (a second or less: NumPy) and
 gives the comparison the harness would build from the same runs, with `compare`'s table and
 the loss figure of `tf-rosetta plot`. The comparison is built by the harness's own
-`_compare_runs`, not a copy of it, so the numbers cannot drift from `compare`'s.
+`compare_runs`, not a copy of it, so the numbers cannot drift from `compare`'s.
 """
 
 from comparisons import figures, harness, tables
@@ -20,7 +20,7 @@ def comparison_of(spec, program: str, result, seconds: float):
     runs = {registry.ORACLE: mine if program == registry.ORACLE
             else harness.run_program(spec.task, registry.ORACLE, spec)}
     runs[program] = mine
-    return harness._compare_runs(spec, runs, runtimes.current(), reruns)  # noqa: SLF001  (the harness's own)
+    return harness.compare_runs(spec, runs, runtimes.current(), reruns)
 
 
 def show(spec, program: str, result, seconds: float):
