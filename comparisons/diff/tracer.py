@@ -1,0 +1,290 @@
+"""The hooks a diff child installs before the user's script runs: they wrap APIs, never the script.
+
+- TF2: ``GradientTape.gradient`` keeps the loss it differentiates; the optimizers' update
+  methods (Keras 3's ``apply``, Keras 2's and the legacy ``apply_gradients``) record the
+  variables after each update. Eagerly, right after the call; inside ``tf.function``, by a
+  ``tf.py_function`` fed reads of the variables placed after the update, so that the graph's
+  own ops are unchanged and each execution (each step of a ``steps_per_execution`` loop too)
+  records one update.
+- Keras ``fit``/``train_on_batch`` on TensorFlow keep the batch each ``train_step`` receives,
+  for the digest; on JAX (no optimizer call to hook: ``stateless_apply`` inside ``jax.jit``)
+  a callback records after each call of the train function.
+- TF1: ``Optimizer.compute_gradients``/``apply_gradients`` mark the training op and its loss;
+  ``Session.run`` of a fetch that holds a training op also fetches the loss, then the
+  variables in a second run of their own.
+- Before the first update, a variable creator scope knows every variable made so far, so
+  ``--init-from`` and the rounding reruns can set their values before the first forward pass.
+"""
+
+import functools
+import threading
+
+import numpy as np
+
+from comparisons.diff.recorder import Recorder, digest
+
+_state = threading.local()
+
+
+def _pending():
+    if not hasattr(_state, "loss"):
+        _state.loss, _state.batch, _state.depth = None, None, 0
+    return _state
+
+
+def _patch(owner, name, make_wrapper, recorder: Recorder, label: str) -> None:
+    # Looked up along the MRO (keras.Model's fit is its backend trainer's), set on the owner.
+    original = next((klass.__dict__[name] for klass in owner.__mro__ if name in klass.__dict__), None)
+    if original is None:
+        return
+    setattr(owner, name, functools.wraps(original)(make_wrapper(original)))
+    recorder.hooks_installed.append(label)
+
+
+# Variables --------------------------------------------------------------------------------
+
+class Registry:
+    """Every trainable variable made after the tracer was installed, by a key that a second
+    run of the same program gives the same variable: its order of creation."""
+
+    def __init__(self):
+        self.variables, self.keys = [], {}
+
+    def creator(self, next_creator, **kwargs):
+        variable = next_creator(**kwargs)
+        self.keys[id(variable)] = f"created/{len(self.variables)}"
+        self.variables.append(variable)  # held, so that no id is reused
+        return variable
+
+    def key_of(self, variable) -> str:
+        handle = getattr(variable, "_value", variable)  # a Keras 3 variable holds its tf.Variable
+        return self.keys.get(id(handle)) or self.keys.get(id(variable)) or f"name/{_name(variable)}"
+
+
+def _name(variable) -> str:
+    return str(getattr(variable, "path", None) or getattr(variable, "name", "?"))
+
+
+def _numpy(value) -> np.ndarray:
+    return np.array(value.numpy() if hasattr(value, "numpy") else value)
+
+
+def _read(tf, variable):
+    handle = getattr(variable, "_value", variable)
+    return handle.read_value() if hasattr(handle, "read_value") else tf.convert_to_tensor(handle)
+
+
+def install(recorder: Recorder, runtime: str) -> None:
+    if runtime == "jax":
+        _install_keras_jax(recorder)
+        return
+    import tensorflow as tf
+
+    registry = Registry()
+    # Entered for the rest of the process: tf.function graphs inherit the eager creator stack.
+    tf.variable_creator_scope(registry.creator).__enter__()
+    recorder.hooks_installed.append("variable creation (tf.variable_creator_scope)")
+    _install_tape(tf, recorder, registry)
+    _install_tf2_optimizers(tf, recorder, registry, runtime)
+    _install_keras_fit(recorder, runtime)
+    _install_tf1(tf, recorder)
+
+
+def _set_start(tf, recorder: Recorder, pairs) -> None:
+    """Before the first update's forward pass (inside a trace too: init_scope reaches the
+    eager values): give the variables the start values asked for."""
+    by_key = dict(pairs)
+    with tf.init_scope():
+        wanted = recorder.start_values([(key, _numpy(_read(tf, variable))) for key, variable in pairs])
+        for key, value in wanted.items():
+            by_key[key].assign(np.asarray(value).astype(by_key[key].dtype.as_numpy_dtype))
+
+
+def _install_tape(tf, recorder: Recorder, registry: Registry) -> None:
+    def enter_wrapper(original):
+        def __enter__(self):
+            if not recorder.started and (recorder.set_values or recorder.perturb_seed is not None):
+                pairs = [(registry.key_of(v), v) for v in registry.variables if getattr(v, "trainable", False)]
+                _set_start(tf, recorder, pairs)
+            return original(self)
+        return __enter__
+
+    def gradient_wrapper(original):
+        def gradient(self, target, sources, *args, **kwargs):
+            result = original(self, target, sources, *args, **kwargs)
+            _pending().loss = target if tf.is_tensor(target) else None
+            return result
+        return gradient
+
+    _patch(tf.GradientTape, "__enter__", enter_wrapper, recorder, "tf.GradientTape (start values)")
+    _patch(tf.GradientTape, "gradient", gradient_wrapper, recorder, "tf.GradientTape.gradient (the loss)")
+
+
+def _same_graph(tf, tensor) -> bool:
+    if tensor is None:
+        return False
+    graph = getattr(tensor, "graph", None)
+    return graph is None or graph is tf.compat.v1.get_default_graph()
+
+
+def _record_update(tf, recorder: Recorder, registry: Registry, label: str, variables: list, update) -> object:
+    """Run the optimizer's update (a callable) and record it; return what it returned."""
+    state = _pending()
+    loss, batch = state.loss, state.batch
+    state.loss = None
+    keys = [registry.key_of(variable) for variable in variables]
+    if recorder.names is None:
+        with tf.init_scope():  # inside a trace: the values the first execution will start from
+            recorder.first_update([_name(v) for v in variables], keys, [_numpy(_read(tf, v)) for v in variables])
+    result = update()
+    recorder.fired(label)
+    if not recorder.same_variables(keys):
+        recorder.skip_update()
+        return result
+    loss = loss if _same_graph(tf, loss) else None
+    batch = [t for t in tf.nest.flatten(batch) if tf.is_tensor(t)] if batch is not None else []
+    batch = [t for t in batch if _same_graph(tf, t)]
+    if tf.executing_eagerly():
+        recorder.record([_numpy(_read(tf, v)) for v in variables], None if loss is None else _numpy(loss),
+                        digest([_numpy(t) for t in batch]) if batch else None)
+        return result
+    if not isinstance(tf.compat.v1.get_default_graph(), tf.__internal__.FuncGraph):
+        recorder.note(f"{label} was called in a TF1 graph: updates there are recorded by Session.run only")
+        return result
+    reads = [_read(tf, v) for v in variables]  # after the update in program order: control deps follow
+    has_loss = loss is not None
+
+    def record(*tensors):
+        tensors = [t.numpy() for t in tensors]
+        values, rest = tensors[:len(variables)], tensors[len(variables):]
+        recorder.record(values, rest[0] if has_loss else None, digest(rest[1 if has_loss else 0:]) or None)
+        return []
+
+    tf.py_function(record, reads + ([loss] if has_loss else []) + batch, Tout=[])
+    return result
+
+
+def _install_tf2_optimizers(tf, recorder: Recorder, registry: Registry, runtime: str) -> None:
+    def apply_wrapper(label, variables_of):
+        def make(original):
+            def wrapper(self, *args, **kwargs):
+                state = _pending()
+                if state.depth:  # an optimizer calling another (apply_gradients -> apply, a wrapper's inner)
+                    return original(self, *args, **kwargs)
+                args, kwargs, variables = variables_of(self, args, kwargs)
+                state.depth += 1
+                try:
+                    return _record_update(tf, recorder, registry, label, variables,
+                                          lambda: original(self, *args, **kwargs))
+                finally:
+                    state.depth -= 1
+            return wrapper
+        return make
+
+    def from_pairs(self, args, kwargs):
+        pairs = list(args[0] if args else kwargs.pop("grads_and_vars"))
+        args = (pairs, *args[1:])
+        return args, kwargs, [v for g, v in pairs if g is not None]
+
+    def from_apply(self, args, kwargs):
+        grads = list(args[0] if args else kwargs.pop("grads"))
+        variables = args[1] if len(args) > 1 else kwargs.pop("trainable_variables", None)
+        variables = list(variables) if variables is not None else list(self._trainable_variables)
+        return (grads, variables), kwargs, variables
+
+    if runtime == "tf_keras":
+        from tf_keras.src.optimizers import optimizer as keras2
+        from tf_keras.src.optimizers.legacy import optimizer_v2
+
+        for owner in (keras2._BaseOptimizer, keras2.Optimizer):
+            _patch(owner, "apply_gradients", apply_wrapper("Keras 2 Optimizer.apply_gradients", from_pairs),
+                   recorder, f"tf_keras {owner.__name__}.apply_gradients")
+        _patch(optimizer_v2.OptimizerV2, "apply_gradients",
+               apply_wrapper("Keras 2 legacy Optimizer.apply_gradients", from_pairs), recorder,
+               "tf_keras legacy OptimizerV2.apply_gradients")
+    else:
+        from keras.src.optimizers import base_optimizer, loss_scale_optimizer
+
+        for owner in (base_optimizer.BaseOptimizer, loss_scale_optimizer.LossScaleOptimizer):
+            _patch(owner, "apply", apply_wrapper("Keras 3 Optimizer.apply", from_apply), recorder,
+                   f"keras {owner.__name__}.apply (apply_gradients, minimize)")
+
+
+def _keras_model_class(runtime: str):
+    if runtime == "tf_keras":
+        import tf_keras
+
+        return tf_keras.Model
+    import keras
+
+    return keras.Model
+
+
+def _install_keras_fit(recorder: Recorder, runtime: str) -> None:
+    """Keep each train_step's batch for the digest (TensorFlow backends)."""
+
+    def make(original):
+        def wrapper(self, *args, **kwargs):
+            step = self.train_step
+
+            def train_step(data):
+                _pending().batch = data
+                return step(data)
+
+            self.train_step = train_step
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                self.__dict__.pop("train_step", None)
+        return wrapper
+
+    model = _keras_model_class(runtime)
+    for name in ("fit", "train_on_batch"):
+        _patch(model, name, make, recorder, f"Keras Model.{name} (the batch of each train_step)")
+
+
+def _install_keras_jax(recorder: Recorder) -> None:
+    """Keras 3 on JAX: a callback after each call of the train function (once every
+    steps_per_execution updates); the loss is the running mean of fit's logs."""
+    import keras
+
+    recorder.loss_kind = "Keras's logs['loss'], the epoch's running mean (JAX: no per-update hook)"
+
+    class TraceCallback(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            variables = self.model.trainable_variables
+            if not recorder.started and (recorder.set_values or recorder.perturb_seed is not None):
+                pairs = [(f"trainable/{index}", variable) for index, variable in enumerate(variables)]
+                wanted = recorder.start_values([(key, np.asarray(v.value)) for key, v in pairs])
+                for key, variable in pairs:
+                    if key in wanted:
+                        variable.assign(np.asarray(wanted[key]).astype(variable.dtype))
+            if recorder.names is None:
+                recorder.first_update([_name(v) for v in variables], [f"trainable/{i}" for i in range(len(variables))],
+                                      [np.asarray(v.value) for v in variables])
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.jax_state_sync()  # the variables of this step: fit keeps them apart until asked
+            recorder.fired("Keras fit callback (JAX)")
+            per_call = int(getattr(self.model, "steps_per_execution", 1) or 1)
+            if per_call > 1:
+                recorder.granularity = f"once every {per_call} updates (steps_per_execution={per_call})"
+                recorder.updates += per_call - 1
+            recorder.record([np.asarray(v.value) for v in self.model.trainable_variables],
+                            (logs or {}).get("loss"), None)
+
+    def make(original):
+        def fit(self, *args, **kwargs):
+            callbacks = list(kwargs.pop("callbacks", None) or [])
+            return original(self, *args, callbacks=[TraceCallback(), *callbacks], **kwargs)
+        return fit
+
+    _patch(keras.Model, "fit", make, recorder, "Keras Model.fit (a callback, JAX)")
+
+
+# TF1 --------------------------------------------------------------------------------------
+
+def _install_tf1(tf, recorder: Recorder) -> None:
+    from comparisons.diff import tf1_hooks
+
+    tf1_hooks.install(tf, recorder)
