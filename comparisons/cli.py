@@ -17,7 +17,7 @@ from implementations.contract import DataError
 # Modules that add a subcommand: each has register(commands), commands being the
 # argparse subparsers; a handler it sets returns the exit code.
 EXTRA_COMMANDS = ("comparisons.show", "comparisons.plots", "comparisons.divergences", "comparisons.bench",
-                  "comparisons.checkpoints.command")
+                  "comparisons.checkpoints.command", "comparisons.diff.command")
 
 
 class _Parser(argparse.ArgumentParser):

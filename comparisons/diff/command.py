@@ -1,0 +1,130 @@
+"""The `diff` command: run two training scripts, each unmodified in a process of its own,
+and compare them update by update (docs/diff.md)."""
+
+import tempfile
+import time
+from pathlib import Path
+
+from comparisons.diff import align, explain, report, runner
+from comparisons.diff.compare import BITWISE, PARTS, compare, growth
+from comparisons.errors import EXIT_DISAGREE, EXIT_SCRIPT_FAILED, UsageError, positive_int
+from implementations import runtimes
+from implementations.contract import DataError
+
+DEFAULT_TIMEOUT = 900.0
+
+
+def _script(text: str, label: str) -> Path:
+    path = Path(text)
+    if not path.is_file():
+        raise DataError(f"{label}: no such file: {text}" if not path.exists() else f"{label}: not a file: {text}")
+    return path.resolve()
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def command_diff(args) -> int:
+    sides = [runner.Side("A", _script(args.a, "A"), runtimes.check(args.a_runtime)),
+             runner.Side("B", _script(args.b, "B"), runtimes.check(args.b_runtime))]
+    mapping = align.read_map(_script(args.map, "--map")) if args.map else None
+    timeout = _timeout(args.timeout) if isinstance(args.timeout, str) else args.timeout
+    start_time = time.perf_counter()
+    for side in sides:
+        print(f"{side.label}: {side.script} [runtime {side.runtime}]")
+    settings = runner.settings_line(args.settings)
+    print(settings, flush=True)
+    lines = []
+
+    def say(line):
+        lines.append(line)
+        print(line, flush=True)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="tf-rosetta-diff-") as folder:
+            folder = Path(folder)
+            a, b = runner.run_all([runner.start(side, folder, side.label, args.settings, args.steps)
+                                   for side in sides], timeout)
+            alignment = align.match_variables(a, b, mapping, args.map or "")
+            init_note = ""
+            if args.init_from == "a" and alignment.pairs:
+                values = {b.keys[j]: a.initial[i] for i, j in alignment.pairs}
+                (b,) = runner.run_all([runner.start(sides[1], folder, "B-from-A", args.settings, args.steps,
+                                                    set_values=values)], timeout)
+                alignment = align.match_variables(a, b, mapping, args.map or "")
+                init_note = (f"B started from A's values (--init-from a: set by the tracer before B's first "
+                             f"update; {b.meta.get('start_note') or 'none set'})")
+            say(align.variables_line(a, b, alignment))
+            start_text, _ = align.start_line(a, b, alignment, init_note)
+            say(start_text)
+            updates_text, same_count = align.updates_line(a, b, args.steps)
+            say(updates_text)
+            index_a, index_b = align.common_records(a, b)
+            say(align.batches_line(a, b, index_a, index_b)[0])
+            comparison = compare(a, b, alignment)
+            reruns, envelope_note = [], ""
+            if comparison.verdict != BITWISE and len(comparison.numbers):
+                from comparisons import agreement
+
+                reruns = runner.run_all([runner.start(sides[0], folder, f"A-perturbed-{seed}", args.settings,
+                                                      args.steps, perturb_seed=seed) for seed in agreement.SEEDS],
+                                        timeout)
+                comparison = compare(a, b, alignment, reruns)
+                envelope_note = (f" (floor: A rerun from its start moved by a few ulps, seeds "
+                                 f"{', '.join(map(str, agreement.SEEDS))}; within = at most "
+                                 f"{agreement.FLOOR_MULTIPLE}x the floor)")
+    except runner.ScriptFailed as failed:
+        print(f"tf-rosetta: {failed}", flush=True)
+        return EXIT_SCRIPT_FAILED
+    if comparison.loss_note:
+        say(comparison.loss_note)
+    for trace in (a, b):
+        for note in trace.meta.get("notes", []):
+            say(f"note ({trace.side.label}): {note}")
+    print()
+    print(report.format_table(comparison))
+    print()
+    say(report.verdict_line(comparison, envelope_note))
+    if comparison.verdict == PARTS:
+        say(f"growth: {growth(comparison)}")
+    for line in explain.explain(a, b, alignment, comparison):
+        say(line)
+    seconds = time.perf_counter() - start_time
+    say(f"time: A {a.seconds:.1f} s, B {b.seconds:.1f} s"
+        + (f", {len(reruns)} reruns of A for the rounding floor" if reruns else "") + f"; {seconds:.1f} s in all")
+    if args.json:
+        report.to_json(Path(args.json), a, b, alignment, comparison, lines, settings)
+    if args.plot:
+        report.to_plot(Path(args.plot), comparison, f"|Δ| by update: {a.side.script.name} vs {b.side.script.name}")
+    agrees = comparison.verdict != PARTS and alignment.complete and same_count and len(comparison.numbers) > 0
+    return 0 if agrees else EXIT_DISAGREE
+
+
+def register(commands) -> None:
+    diff = commands.add_parser(
+        "diff", help="run two training scripts unmodified and compare them update by update (exit 1 if they part)")
+    diff.add_argument("a", metavar="A.py", help="the first script (the old program, say)")
+    diff.add_argument("b", metavar="B.py", help="the second script (its port)")
+    for label in ("a", "b"):
+        diff.add_argument(f"--{label}-runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
+                          help=f"how {label.upper()} gets Keras: {', '.join(runtimes.RUNTIMES)} "
+                               f"(default {runtimes.DEFAULT}; jax: Keras fit only)")
+    diff.add_argument("--steps", type=positive_int, metavar="N", help="stop both scripts after N updates")
+    diff.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                      help=f"stop a script that runs longer (default {DEFAULT_TIMEOUT:g})")
+    diff.add_argument("--init-from", choices=("a",), help="start B from A's initial values (set before B's first update)")
+    diff.add_argument("--map", metavar="FILE", help="which variable of A is which of B: lines 'A_NAME B_NAME' "
+                                                    "(a name or #N, the N-th variable)")
+    diff.add_argument("--settings", choices=runner.SETTINGS, default="package",
+                      help="package (default): tf-rosetta's, oneDNN off so eager and graph code round alike; "
+                           "tensorflow: TensorFlow's defaults, oneDNN on")
+    diff.add_argument("--json", metavar="PATH", help="write every number as JSON")
+    diff.add_argument("--plot", metavar="PATH", help="write |Δ| by update per variable as a PNG (log scale)")
+    diff.set_defaults(handler=command_diff)
