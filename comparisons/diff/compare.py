@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from comparisons import agreement
 from comparisons.diff import align
 
 BITWISE, WITHIN, PARTS = "bitwise", "within rounding", "PARTS"
@@ -74,12 +73,13 @@ def compare(a, b, alignment: align.Alignment, reruns=()) -> Comparison:
     for i, j in alignment.pairs:
         gaps[a.names[i]] = _gap(a.after[i][index_a], b.after[j][index_b])
     floors = _floors(a, alignment, index_a, reruns, "loss" in gaps) if reruns else None
+    multiple = _agreement().FLOOR_MULTIPLE if reruns else None
     verdicts = []
     for record in range(len(index_a)):
         values = {name: gap[record] for name, gap in gaps.items() if not np.isnan(gap[record])}
         if all(value == 0 for value in values.values()):
             verdicts.append(BITWISE)
-        elif floors is not None and all(value <= agreement.FLOOR_MULTIPLE * floors[name][record]
+        elif floors is not None and all(value <= multiple * floors[name][record]
                                         for name, value in values.items()):
             verdicts.append(WITHIN)
         else:
@@ -88,7 +88,15 @@ def compare(a, b, alignment: align.Alignment, reruns=()) -> Comparison:
                       [(a.names[i], b.names[j]) for i, j in alignment.pairs])
 
 
+def _agreement():
+    # Imported when a floor is needed: a bitwise diff needs none.
+    from comparisons import agreement
+
+    return agreement
+
+
 def _floors(a, alignment, index_a, reruns, with_loss: bool) -> dict[str, np.ndarray]:
+    agreement = _agreement()
     floors = {}
     kept = []
     for rerun in reruns:
