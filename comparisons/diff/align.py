@@ -149,11 +149,13 @@ def updates_line(a, b, steps: int | None) -> tuple[str, bool]:
 
 def batches_line(a, b, index_a, index_b) -> tuple[str, bool | None]:
     """The batch verdict, and True (same), False (differ) or None (not seen on a side)."""
-    unseen = [trace.side.label for trace, index in ((a, index_a), (b, index_b))
-              if len(index) and not all(trace.batch[index])]
+    unseen = [trace for trace, index in ((a, index_a), (b, index_b)) if len(index) and not all(trace.batch[index])]
     if unseen:
-        return (f"batches: not seen on {' and '.join(unseen)} (a custom TF2 loop hands the optimizer gradients, "
-                f"not the batch; Keras on JAX keeps it inside jax.jit): compare the data order yourself"), None
+        why = "; ".join(f"{trace.side.label}: " + ("Keras on JAX keeps the batch inside jax.jit"
+                                                   if trace.side.runtime == "jax" else
+                                                   "a TF2 loop hands the optimizer gradients, not the batch")
+                        for trace in unseen)
+        return f"batches: not seen ({why}): check the data order yourself", None
     same = a.batch[index_a] == b.batch[index_b]
     if same.all():
         return f"batches: the same bytes at every one of the {len(index_a)} compared updates", True

@@ -1,6 +1,7 @@
 """The `diff` command: run two training scripts, each unmodified in a process of its own,
 and compare them update by update (docs/diff.md)."""
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,9 +32,15 @@ def _timeout(text: str) -> float:
     return value
 
 
+def _runtime(name: str, option: str) -> str:
+    if name not in runtimes.RUNTIMES:
+        raise UsageError(f"{option}: unknown runtime {name!r}; accepted: {', '.join(runtimes.RUNTIMES)}")
+    return runtimes.check(name)
+
+
 def command_diff(args) -> int:
-    sides = [runner.Side("A", _script(args.a, "A"), runtimes.check(args.a_runtime)),
-             runner.Side("B", _script(args.b, "B"), runtimes.check(args.b_runtime))]
+    sides = [runner.Side("A", _script(args.a, "A"), _runtime(args.a_runtime, "--a-runtime")),
+             runner.Side("B", _script(args.b, "B"), _runtime(args.b_runtime, "--b-runtime"))]
     mapping = align.read_map(_script(args.map, "--map")) if args.map else None
     timeout = _timeout(args.timeout) if isinstance(args.timeout, str) else args.timeout
     start_time = time.perf_counter()
@@ -81,7 +88,7 @@ def command_diff(args) -> int:
                                  f"{', '.join(map(str, agreement.SEEDS))}; within = at most "
                                  f"{agreement.FLOOR_MULTIPLE}x the floor)")
     except runner.ScriptFailed as failed:
-        print(f"tf-rosetta: {failed}", flush=True)
+        print(f"tf-rosetta: {failed}", file=sys.stderr, flush=True)
         return EXIT_SCRIPT_FAILED
     if comparison.loss_note:
         say(comparison.loss_note)

@@ -81,8 +81,10 @@ def install(recorder: Recorder, runtime: str) -> None:
     import tensorflow as tf
 
     registry = Registry()
-    # Entered for the rest of the process: tf.function graphs inherit the eager creator stack.
-    tf.variable_creator_scope(registry.creator).__enter__()
+    # Entered for the rest of the process (tf.function graphs inherit the eager creator stack);
+    # held, since a collected context manager leaves its scope.
+    registry.scope = tf.variable_creator_scope(registry.creator)
+    registry.scope.__enter__()
     recorder.hooks_installed.append("variable creation (tf.variable_creator_scope)")
     _install_tape(tf, recorder, registry)
     _install_tf2_optimizers(tf, recorder, registry, runtime)
