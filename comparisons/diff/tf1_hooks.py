@@ -6,16 +6,14 @@ run (it is computed for the gradients anyway); the variables are read in a secon
 own, after the update. The batch digest is of the feed_dict's values.
 """
 
-import functools
-
 import numpy as np
 
 from comparisons.diff.recorder import Recorder, digest
 
 
-def install(tf, recorder: Recorder) -> None:
+def install(tf, recorder: Recorder, patch) -> None:
     v1 = tf.compat.v1
-    training_ops = {}  # (graph id, op name) -> (variables, loss tensor or None)
+    training_ops = {}  # (graph, op name) -> (variables, loss tensor or None); the graph held, not its id
     pending = {"loss": None}
 
     def compute_gradients(original):
@@ -33,11 +31,9 @@ def install(tf, recorder: Recorder) -> None:
                 variables = [variable for gradient, variable in pairs if gradient is not None]
                 if loss is not None and loss.graph is not result.graph:
                     loss = None
-                training_ops[id(result.graph), result.name] = (variables, loss)
+                training_ops[result.graph, result.name] = (variables, loss)
             return result
         return wrapper
-
-    first = {"done": False}
 
     def run(original):
         def wrapper(self, fetches, feed_dict=None, options=None, run_metadata=None):
@@ -47,8 +43,7 @@ def install(tf, recorder: Recorder) -> None:
             variables, loss = found
             names = [variable.op.name for variable in variables]
             keys = [f"name/{name}" for name in names]
-            if not first["done"]:
-                first["done"] = True
+            if recorder.names is None:
                 current = original(self, variables)
                 wanted = recorder.start_values(list(zip(keys, current)))
                 for variable, key in zip(variables, keys):
@@ -70,13 +65,13 @@ def install(tf, recorder: Recorder) -> None:
             return result
         return wrapper
 
-    for owner, name, make, label in (
-            (v1.train.Optimizer, "compute_gradients", compute_gradients, "tf.compat.v1 Optimizer.compute_gradients (the loss)"),
-            (v1.train.Optimizer, "apply_gradients", apply_gradients, "tf.compat.v1 Optimizer.apply_gradients (the training op)"),
-            (tf.compat.v1.Session.__mro__[1], "run", run, "tf.compat.v1 Session.run")):
-        original = owner.__dict__[name]
-        setattr(owner, name, functools.wraps(original)(make(original)))
-        recorder.hooks_installed.append(label)
+    from tensorflow.python.client import session as session_module
+
+    patch(v1.train.Optimizer, "compute_gradients", compute_gradients, recorder,
+          "tf.compat.v1 Optimizer.compute_gradients (the loss)")
+    patch(v1.train.Optimizer, "apply_gradients", apply_gradients, recorder,
+          "tf.compat.v1 Optimizer.apply_gradients (the training op)")
+    patch(session_module.BaseSession, "run", run, recorder, "tf.compat.v1 Session.run")
 
 
 def _training_op(tf, graph, fetches, training_ops):
@@ -86,8 +81,8 @@ def _training_op(tf, graph, fetches, training_ops):
         except (TypeError, ValueError, KeyError):
             continue
         op = element if isinstance(element, tf.Operation) else getattr(element, "op", None)
-        if op is not None and (id(graph), op.name) in training_ops:
-            return training_ops[id(graph), op.name]
+        if op is not None and (graph, op.name) in training_ops:
+            return training_ops[graph, op.name]
     return None
 
 

@@ -32,13 +32,35 @@ def _pending():
     return _state
 
 
+_patches = []  # (owner, name, what the owner itself held or None): for uninstall
+
+
 def _patch(owner, name, make_wrapper, recorder: Recorder, label: str) -> None:
     # Looked up along the MRO (keras.Model's fit is its backend trainer's), set on the owner.
     original = next((klass.__dict__[name] for klass in owner.__mro__ if name in klass.__dict__), None)
     if original is None:
         return
+    _patches.append((owner, name, owner.__dict__.get(name)))
     setattr(owner, name, functools.wraps(original)(make_wrapper(original)))
     recorder.hooks_installed.append(label)
+
+
+def uninstall() -> None:
+    """Put every wrapped API back (the benchmark times traced and untraced runs in one process).
+    Functions traced meanwhile keep what was traced into them."""
+    while _patches:
+        owner, name, own = _patches.pop()
+        if own is None:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, own)
+    for scope in _scopes:
+        scope.__exit__(None, None, None)
+    _scopes.clear()
+    object.__setattr__(_active, "target", None)
+
+
+_scopes = []
 
 
 # Variables --------------------------------------------------------------------------------
@@ -74,7 +96,31 @@ def _read(tf, variable):
     return handle.read_value() if hasattr(handle, "read_value") else tf.convert_to_tensor(handle)
 
 
+class _Active:
+    """The recorder the hooks write to. A process installs the hooks once; a test worker that
+    traces several programs in turn gives each its own recorder (`install` again)."""
+
+    def __init__(self):
+        object.__setattr__(self, "target", None)
+
+    def __getattr__(self, name):
+        return getattr(object.__getattribute__(self, "target"), name)
+
+    def __setattr__(self, name, value):
+        setattr(object.__getattribute__(self, "target"), name, value)
+
+
+_active = _Active()
+
+
 def install(recorder: Recorder, runtime: str) -> None:
+    """Install the hooks (the first time) and record into this recorder from now on."""
+    installed = object.__getattribute__(_active, "target")
+    object.__setattr__(_active, "target", recorder)
+    if installed is not None:
+        recorder.hooks_installed = list(installed.hooks_installed)
+        return
+    recorder = _active
     if runtime == "jax":
         _install_keras_jax(recorder)
         return
@@ -83,8 +129,8 @@ def install(recorder: Recorder, runtime: str) -> None:
     registry = Registry()
     # Entered for the rest of the process (tf.function graphs inherit the eager creator stack);
     # held, since a collected context manager leaves its scope.
-    registry.scope = tf.variable_creator_scope(registry.creator)
-    registry.scope.__enter__()
+    _scopes.append(tf.variable_creator_scope(registry.creator))
+    _scopes[-1].__enter__()
     recorder.hooks_installed.append("variable creation (tf.variable_creator_scope)")
     _install_tape(tf, recorder, registry)
     _install_tf2_optimizers(tf, recorder, registry, runtime)
@@ -153,6 +199,8 @@ def _record_update(tf, recorder: Recorder, registry: Registry, label: str, varia
     if not isinstance(tf.compat.v1.get_default_graph(), tf.__internal__.FuncGraph):
         recorder.note(f"{label} was called in a TF1 graph: updates there are recorded by Session.run only")
         return result
+    if _another_replica(tf, recorder):
+        return result
     reads = [_read(tf, v) for v in variables]  # after the update in program order: control deps follow
     has_loss = loss is not None
 
@@ -164,6 +212,22 @@ def _record_update(tf, recorder: Recorder, registry: Registry, label: str, varia
 
     tf.py_function(record, reads + ([loss] if has_loss else []) + batch, Tout=[])
     return result
+
+
+def _another_replica(tf, recorder: Recorder) -> bool:
+    """Under a tf.distribute strategy each replica runs the update: replica 0 records it."""
+    if not tf.distribute.has_strategy() or tf.distribute.in_cross_replica_context():
+        return False
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return False
+    replica = tf.get_static_value(context.replica_id_in_sync_group)
+    if replica is None:
+        recorder.note("the replicas' ids are not known when traced: every replica's update is recorded")
+        return False
+    recorder.note(f"{context.num_replicas_in_sync} replicas: the variables after each update and replica 0's "
+                  f"loss (of its share of the batch) are recorded")
+    return int(replica) != 0
 
 
 def _install_tf2_optimizers(tf, recorder: Recorder, registry: Registry, runtime: str) -> None:
@@ -289,4 +353,4 @@ def _install_keras_jax(recorder: Recorder) -> None:
 def _install_tf1(tf, recorder: Recorder) -> None:
     from comparisons.diff import tf1_hooks
 
-    tf1_hooks.install(tf, recorder)
+    tf1_hooks.install(tf, recorder, _patch)
