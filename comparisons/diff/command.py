@@ -98,7 +98,7 @@ def command_diff(args) -> int:
     print()
     print(report.format_table(comparison))
     print()
-    say(report.verdict_line(comparison, envelope_note))
+    say(report.verdict_line(comparison, envelope_note, alignment, same_count))
     if comparison.verdict == PARTS:
         say(f"growth: {growth(comparison)}")
     for line in explain.explain(a, b, alignment, comparison):

@@ -55,16 +55,28 @@ def format_table(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def verdict_line(comparison: Comparison, envelope_note: str) -> str:
+def verdict_line(comparison: Comparison, envelope_note: str, alignment=None, same_count: bool = True) -> str:
+    """The verdict of the compared updates; prefixed with what was not comparable, if anything was not."""
+    caveats = []
+    if alignment is not None and not alignment.complete:
+        caveats.append(f"CANNOT ALIGN the variables (above): only the loss and the {len(alignment.pairs)} matched "
+                       f"variables compared")
+    if not same_count:
+        caveats.append("DIFFERENT numbers of updates (above)")
+    line = _verdict(comparison, envelope_note)
+    return f"verdict: {'; '.join(caveats)}; {line}" if caveats else f"verdict: {line}"
+
+
+def _verdict(comparison: Comparison, envelope_note: str) -> str:
     count = len(comparison.numbers)
     if comparison.verdict == PARTS:
         first = comparison.first_parting
-        return (f"verdict: THEY PART at update {int(comparison.numbers[first])} of {count} compared "
+        return (f"THEY PART at update {int(comparison.numbers[first])} of {count} compared "
                 f"({sum(v == PARTS for v in comparison.verdicts)} updates beyond rounding){envelope_note}")
     if comparison.verdict == "bitwise":
-        return f"verdict: bitwise at every one of the {count} compared updates"
+        return f"bitwise at every one of the {count} compared updates"
     within = sum(v != "bitwise" for v in comparison.verdicts)
-    return (f"verdict: within rounding: {count - within} updates bitwise, {within} within "
+    return (f"within rounding: {count - within} updates bitwise, {within} within "
             f"the float32 rounding measured on A{envelope_note}")
 
 

@@ -121,8 +121,10 @@ def install(recorder: Recorder, runtime: str) -> None:
         recorder.hooks_installed = list(installed.hooks_installed)
         return
     recorder = _active
+    from comparisons.diff import keras_hooks
+
     if runtime == "jax":
-        _install_keras_jax(recorder)
+        keras_hooks.install_jax(recorder, _patch)
         return
     import tensorflow as tf
 
@@ -134,7 +136,7 @@ def install(recorder: Recorder, runtime: str) -> None:
     recorder.hooks_installed.append("variable creation (tf.variable_creator_scope)")
     _install_tape(tf, recorder, registry)
     _install_tf2_optimizers(tf, recorder, registry, runtime)
-    _install_keras_fit(recorder, runtime)
+    keras_hooks.install_fit(recorder, runtime, _patch, _pending)
     _install_tf1(tf, recorder)
 
 
@@ -274,78 +276,6 @@ def _install_tf2_optimizers(tf, recorder: Recorder, registry: Registry, runtime:
         for owner in (base_optimizer.BaseOptimizer, loss_scale_optimizer.LossScaleOptimizer):
             _patch(owner, "apply", apply_wrapper("Keras 3 Optimizer.apply", from_apply), recorder,
                    f"keras {owner.__name__}.apply (apply_gradients, minimize)")
-
-
-def _keras_model_class(runtime: str):
-    if runtime == "tf_keras":
-        import tf_keras
-
-        return tf_keras.Model
-    import keras
-
-    return keras.Model
-
-
-def _install_keras_fit(recorder: Recorder, runtime: str) -> None:
-    """Keep each train_step's batch for the digest (TensorFlow backends)."""
-
-    def make(original):
-        def wrapper(self, *args, **kwargs):
-            step = self.train_step
-
-            def train_step(data):
-                _pending().batch = data
-                return step(data)
-
-            self.train_step = train_step
-            try:
-                return original(self, *args, **kwargs)
-            finally:
-                self.__dict__.pop("train_step", None)
-        return wrapper
-
-    model = _keras_model_class(runtime)
-    for name in ("fit", "train_on_batch"):
-        _patch(model, name, make, recorder, f"Keras Model.{name} (the batch of each train_step)")
-
-
-def _install_keras_jax(recorder: Recorder) -> None:
-    """Keras 3 on JAX: a callback after each call of the train function (once every
-    steps_per_execution updates); the loss is the running mean of fit's logs."""
-    import keras
-
-    recorder.loss_kind = "Keras's logs['loss'], the epoch's running mean (JAX: no per-update hook)"
-
-    class TraceCallback(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            variables = self.model.trainable_variables
-            if not recorder.started and (recorder.set_values or recorder.perturb_seed is not None):
-                pairs = [(f"trainable/{index}", variable) for index, variable in enumerate(variables)]
-                wanted = recorder.start_values([(key, np.asarray(v.value)) for key, v in pairs])
-                for key, variable in pairs:
-                    if key in wanted:
-                        variable.assign(np.asarray(wanted[key]).astype(variable.dtype))
-            if recorder.names is None:
-                recorder.first_update([_name(v) for v in variables], [f"trainable/{i}" for i in range(len(variables))],
-                                      [np.asarray(v.value) for v in variables])
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.model.jax_state_sync()  # the variables of this step: fit keeps them apart until asked
-            recorder.fired("Keras fit callback (JAX)")
-            per_call = int(getattr(self.model, "steps_per_execution", 1) or 1)
-            if per_call > 1:
-                recorder.granularity = f"once every {per_call} updates (steps_per_execution={per_call})"
-                recorder.updates += per_call - 1
-            recorder.record([np.asarray(v.value) for v in self.model.trainable_variables],
-                            (logs or {}).get("loss"), None)
-
-    def make(original):
-        def fit(self, *args, **kwargs):
-            callbacks = list(kwargs.pop("callbacks", None) or [])
-            return original(self, *args, callbacks=[TraceCallback(), *callbacks], **kwargs)
-        return fit
-
-    _patch(keras.Model, "fit", make, recorder, "Keras Model.fit (a callback, JAX)")
 
 
 # TF1 --------------------------------------------------------------------------------------
