@@ -101,6 +101,11 @@ def command_diff(args) -> int:
     say(report.verdict_line(comparison, envelope_note, alignment, same_count))
     if comparison.verdict == PARTS:
         say(f"growth: {growth(comparison)}")
+        if comparison.follows_rerun is not None:
+            say(f"kind: ill-conditioned: B stays within the floor of A's rerun from seed {comparison.follows_rerun}: "
+                f"rounding alone chose between trajectories (docs/agreement.md)")
+        elif reruns:
+            say("kind: B computes something else: it follows none of A's rounding reruns")
     for line in explain.explain(a, b, alignment, comparison):
         say(line)
     seconds = time.perf_counter() - start_time

@@ -24,6 +24,9 @@ class Comparison:
     verdicts: list[str]  # per record
     loss_note: str = ""  # why the loss is not compared, if it is not
     variable_pairs: list[tuple[str, str]] = field(default_factory=list)  # (A's name, B's name)
+    # When B parts from A but stays within the floor of one of A's rounding reruns: that rerun's
+    # seed (agreement.Parting's "ill-conditioned": rounding alone chose between trajectories).
+    follows_rerun: int | None = None
 
     @property
     def first_parting(self) -> int | None:
@@ -84,8 +87,27 @@ def compare(a, b, alignment: align.Alignment, reruns=()) -> Comparison:
             verdicts.append(WITHIN)
         else:
             verdicts.append(PARTS)
-    return Comparison(a.number[index_a], gaps, floors, verdicts, loss_note,
-                      [(a.names[i], b.names[j]) for i, j in alignment.pairs])
+    comparison = Comparison(a.number[index_a], gaps, floors, verdicts, loss_note,
+                            [(a.names[i], b.names[j]) for i, j in alignment.pairs])
+    if PARTS in verdicts and floors is not None:
+        comparison.follows_rerun = _followed_rerun(a, b, alignment, index_a, index_b, reruns, floors, multiple)
+    return comparison
+
+
+def _followed_rerun(a, b, alignment, index_a, index_b, reruns, floors, multiple) -> int | None:
+    for seed, rerun in zip(_agreement().SEEDS, reruns):
+        _, in_a, in_rerun = np.intersect1d(a.number[index_a], rerun.number, return_indices=True)
+        if len(in_a) != len(index_a):
+            continue
+        within = True
+        if "loss" in floors:
+            within &= bool(np.all(np.abs(rerun.loss[in_rerun] - b.loss[index_b]) <= multiple * floors["loss"]))
+        for i, j in alignment.pairs:
+            gap = _gap(rerun.after[i][in_rerun], b.after[j][index_b])
+            within &= bool(np.all(gap <= multiple * floors[a.names[i]]))
+        if within:
+            return seed
+    return None
 
 
 def _agreement():
@@ -107,8 +129,16 @@ def _floors(a, alignment, index_a, reruns, with_loss: bool) -> dict[str, np.ndar
         kept.append(in_rerun)
     if with_loss:
         floors["loss"] = agreement.floor(a.loss[index_a], [r.loss[k] for r, k in zip(reruns, kept)])
+    # As compare: every weight's floor is at least MIN_ULPS ulps of the model's largest weight at
+    # that update (a bias's update sums terms the size of the kernel's).
+    largest = np.zeros(len(index_a))
     for i, _ in alignment.pairs:
-        floors[a.names[i]] = agreement.floor(a.after[i][index_a], [r.after[i][k] for r, k in zip(reruns, kept)])
+        values = np.abs(a.after[i][index_a].astype(np.float64)).reshape(len(index_a), -1)
+        largest = np.maximum(largest, values.max(axis=1, initial=0.0))
+    least = agreement.MIN_ULPS * np.spacing(largest.astype(np.float32)).astype(np.float64)
+    for i, _ in alignment.pairs:
+        floors[a.names[i]] = np.maximum(
+            agreement.floor(a.after[i][index_a], [r.after[i][k] for r, k in zip(reruns, kept)]), least)
     return floors
 
 

@@ -63,6 +63,12 @@ def install_jax(recorder: Recorder, patch) -> None:
                 for key, variable in pairs:
                     if key in wanted:
                         variable.assign(np.asarray(wanted[key]).astype(variable.dtype))
+                if recorder.perturb_seed is not None:
+                    try:
+                        rate = float(np.asarray(self.model.optimizer.learning_rate))
+                        self.model.optimizer.learning_rate = recorder.moved_rate(rate)
+                    except (TypeError, ValueError, AttributeError) as error:  # a schedule: left as it is
+                        recorder.note(f"the rounding reruns could not move the learning rate ({type(error).__name__})")
             if recorder.names is None:
                 recorder.first_update([name_of(v) for v in variables], [f"trainable/{i}" for i in range(len(variables))],
                                       [np.asarray(v.value) for v in variables])

@@ -66,6 +66,14 @@ class Recorder:
             return found
         return {}
 
+    def moved_rate(self, rate: float) -> float:
+        """The learning rate of a rounding rerun: moved by the seed's ulps (agreement.moved_rate)."""
+        from comparisons import agreement
+
+        moved = agreement.moved_rate(rate, self.perturb_seed)
+        self.note(f"learning rate {rate!r} moved to {moved!r}")
+        return moved
+
     def first_update(self, names: list[str], keys: list[str], values: list[np.ndarray]) -> None:
         self.names, self.keys = list(names), list(keys)
         self.initial = [np.array(value, copy=True) for value in values]

@@ -96,6 +96,7 @@ def to_json(path: Path, a, b, alignment, comparison: Comparison, lines: list[str
                 "unmatched_a": [a.names[i] for i in alignment.unmatched_a],
                 "unmatched_b": [b.names[j] for j in alignment.unmatched_b],
                 "verdict": comparison.verdict, "loss_note": comparison.loss_note,
+                "follows_rerun_seed": comparison.follows_rerun,
                 "first_parting_update": None if comparison.first_parting is None
                 else int(comparison.numbers[comparison.first_parting]),
                 "updates": [int(n) for n in comparison.numbers], "verdicts": comparison.verdicts,

@@ -25,6 +25,12 @@ def install(tf, recorder: Recorder, patch) -> None:
     def apply_gradients(original):
         def wrapper(self, grads_and_vars, *args, **kwargs):
             pairs = list(grads_and_vars)
+            if recorder.perturb_seed is not None and not getattr(self, "_tf_rosetta_rate_moved", False):
+                # As compare's reruns: the learning rate moved by an ulp or two (Adam keeps it as _lr).
+                self._tf_rosetta_rate_moved = True
+                for name in ("_learning_rate", "_lr"):
+                    if isinstance(getattr(self, name, None), float):
+                        setattr(self, name, recorder.moved_rate(getattr(self, name)))
             result = original(self, pairs, *args, **kwargs)
             if not tf.executing_eagerly() and result is not None:
                 loss, pending["loss"] = pending["loss"], None

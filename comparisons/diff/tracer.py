@@ -216,6 +216,20 @@ def _record_update(tf, recorder: Recorder, registry: Registry, label: str, varia
     return result
 
 
+def _move_rate(tf, recorder: Recorder, optimizer) -> None:
+    """A rounding rerun moves the learning rate by an ulp or two too, as compare's reruns do:
+    once per optimizer, before its first update (eagerly, inside a trace too)."""
+    if getattr(optimizer, "_tf_rosetta_rate_moved", False):
+        return
+    optimizer._tf_rosetta_rate_moved = True
+    with tf.init_scope():
+        try:
+            rate = float(np.asarray(optimizer.learning_rate))
+            optimizer.learning_rate = recorder.moved_rate(rate)
+        except (TypeError, ValueError, AttributeError) as error:  # a schedule: left as it is
+            recorder.note(f"the rounding reruns could not move the learning rate ({type(error).__name__})")
+
+
 def _another_replica(tf, recorder: Recorder) -> bool:
     """Under a tf.distribute strategy each replica runs the update: replica 0 records it."""
     if not tf.distribute.has_strategy() or tf.distribute.in_cross_replica_context():
@@ -242,6 +256,8 @@ def _install_tf2_optimizers(tf, recorder: Recorder, registry: Registry, runtime:
                 args, kwargs, variables = variables_of(self, args, kwargs)
                 state.depth += 1
                 try:
+                    if recorder.perturb_seed is not None:
+                        _move_rate(tf, recorder, self)
                     return _record_update(tf, recorder, registry, label, variables,
                                           lambda: original(self, *args, **kwargs))
                 finally:
