@@ -1,8 +1,8 @@
 """The harness's own cost: `compare` of every task against its ideal schedule.
 
 First every program runs alone: each task's programs one after another in a fresh process,
-as `comparisons.schedule` measured the times it orders programs by. Then `compare` runs them
-all in one worker process per CPU, as the command does. The ideal schedule is the alone
+as schedule_measure.py measured the times comparisons/schedule.py orders programs by. Then
+`compare` runs them all in one worker process per CPU, as the command does. The ideal schedule is the alone
 times spread evenly over the cores plus one process start-up: a perfect scheduler without
 contention. Most programs use a little more than one core alone (TensorFlow's thread pools,
 a multi-worker program's processes), which the cores cannot give twice at once, so the
@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from benchmarks import HARNESS_SCHEDULE
-from comparisons import harness, schedule
+from benchmarks import HARNESS_SCHEDULE, schedule_measure
+from comparisons import harness
 from comparisons.errors import default_jobs
 from implementations import registry, runtimes
 
@@ -25,7 +25,7 @@ from implementations import registry, runtimes
 @pytest.mark.parametrize("task", [HARNESS_SCHEDULE])
 def test_compare_against_its_ideal_schedule(benchmark, task):
     specs = [registry.load_spec(name) for name in registry.TASKS]
-    measured = schedule.measure_alone(under=(runtimes.DEFAULT,))  # compare's runtime
+    measured = schedule_measure.measure_alone(under=(runtimes.DEFAULT,))  # compare's runtime
     alone = {key: seconds for key, (seconds, _) in measured.items()}
     alone_cpu = sum(cpu for _, cpu in measured.values())
     jobs = default_jobs()

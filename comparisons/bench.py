@@ -1,6 +1,10 @@
-"""tf-rosetta bench: time one training step of each task in each API, print the table, draw the chart."""
+"""tf-rosetta bench: time one training step of each task in each API, print the table, draw the chart.
 
-import argparse
+The benchmarks are a pytest suite with its conftest, in benchmarks/ of the source checkout,
+and are not installed: bench finds them beside this package's folder, which holds in a
+checkout and in an editable install (`pip install -e`), and says so in one line elsewhere.
+"""
+
 import importlib.util
 import json
 import os
@@ -9,34 +13,51 @@ import sys
 import time
 from pathlib import Path
 
-import benchmarks
-from benchmarks import report
-from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE
+from comparisons.arguments import HARNESS_SCHEDULE, SEED_EXPERIMENT
+from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE, UsageError
 from implementations import registry, runtimes
 
-DEFAULT_OUTPUT = "bench-results"
-MAX_ROUNDS = 1000
+ROOT = Path(__file__).resolve().parents[1]  # the checkout, where there is one
+SUITE = ROOT / "benchmarks"
 
 
-def _rounds(text: str) -> int:
+def suite():
+    """The checkout's benchmarks package, imported from its folder (not from sys.path, where
+    another distribution's `benchmarks` could stand)."""
+    if not (SUITE / "__init__.py").is_file():
+        raise UsageError(f"bench runs the benchmark suite of a source checkout, and {SUITE} is not there: "
+                         "clone the repository and run `pip install -e '.[test]'` in it")
+    loaded = sys.modules.get("benchmarks")
+    if loaded is not None:
+        if Path(getattr(loaded, "__file__", "") or "").resolve().parent != SUITE:
+            raise UsageError(f"another package named benchmarks is imported ({loaded.__file__}), not {SUITE}")
+        return loaded
+    spec = importlib.util.spec_from_file_location("benchmarks", SUITE / "__init__.py",
+                                                  submodule_search_locations=[str(SUITE)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks"] = package
+    spec.loader.exec_module(package)
+    return package
+
+
+def report():
+    """benchmarks/report.py of the checkout: reading, printing and drawing a saved run."""
+    suite()
+    return importlib.import_module("benchmarks.report")
+
+
+def _saved_run(path: str | None):
+    if path is None:
+        return None
+    reader = report()
     try:
-        rounds = int(text)
-    except ValueError:
-        rounds = 0
-    if not 1 <= rounds <= MAX_ROUNDS:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_ROUNDS}, got {text!r}")
-    return rounds
-
-
-def _saved_run(path: str) -> report.Run:
-    try:
-        return report.load(path)
-    except report.ReportError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        return reader.load(path)
+    except reader.ReportError as error:
+        raise UsageError(f"argument --compare: {error}") from None
 
 
 def _check_names(names: list[str]) -> list[str]:
-    accepted = [*registry.TASKS, benchmarks.SEED_EXPERIMENT, benchmarks.HARNESS_SCHEDULE]
+    accepted = [*registry.TASKS, SEED_EXPERIMENT, HARNESS_SCHEDULE]
     for name in names:
         if name not in accepted:
             raise registry.UnknownName(f"unknown task {name!r}; accepted: {', '.join(accepted)}")
@@ -46,7 +67,7 @@ def _check_names(names: list[str]) -> list[str]:
 def pytest_command(names: list[str], rounds: int, json_path: Path, runtime: str = runtimes.DEFAULT) -> list[str]:
     """The pytest run behind `tf-rosetta bench`: the benchmarks folder, grouped by task, in one
     runtime (its process gets the runtime's environment: see runtime_environment)."""
-    command = [sys.executable, "-m", "pytest", str(Path(benchmarks.__file__).parent),
+    command = [sys.executable, "-m", "pytest", str(SUITE),
                "-q", "-p", "no:cacheprovider", "--benchmark-quiet", "--benchmark-group-by=param:task",
                f"--benchmark-min-rounds={rounds}", f"--benchmark-json={json_path}", f"--runtime={runtime}"]
     if names:
@@ -69,6 +90,8 @@ def merge_runs(paths: list[Path], merged: Path) -> Path:
 
 def command_bench(args) -> int:
     names = _check_names(args.tasks)
+    reader = report()  # the suite: a one-line error before anything else when it is not here
+    previous = _saved_run(args.compare)
     chosen = [runtimes.check(runtime) for runtime in (runtimes.RUNTIMES if args.runtime == "all" else [args.runtime])]
     if importlib.util.find_spec("pytest_benchmark") is None:
         print("tf-rosetta: bench needs pytest and pytest-benchmark: pip install -e '.[test]'", file=sys.stderr)
@@ -82,7 +105,7 @@ def command_bench(args) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     json_path, chart_path = output / f"bench-{stamp}.json", output / f"bench-{stamp}.png"
 
-    print(f"timing {', '.join(names) or 'every task and ' + benchmarks.SEED_EXPERIMENT}, "
+    print(f"timing {', '.join(names) or 'every task and ' + SEED_EXPERIMENT}, "
           f"{args.rounds} rounds each (a few minutes) ...", flush=True)
     paths = []
     for runtime in chosen:
@@ -91,7 +114,7 @@ def command_bench(args) -> int:
             print(f"runtime {runtime}: the Keras rows only", flush=True)
         # From the project root, so pytest finds pyproject.toml's settings.
         completed = subprocess.run(pytest_command(names, args.rounds, path.resolve(), runtime),
-                                   cwd=Path(benchmarks.__file__).parent.parent, env=runtime_environment(runtime))
+                                   cwd=ROOT, env=runtime_environment(runtime))
         if completed.returncode == 5 and runtime != runtimes.DEFAULT:  # no Keras row among the names
             continue
         if completed.returncode != 0:
@@ -105,27 +128,12 @@ def command_bench(args) -> int:
         return EXIT_USAGE
     if paths != [json_path]:
         merge_runs(paths, json_path)
-    run = report.load(json_path)
+    run = reader.load(json_path)
     print()
-    print(report.format_report(run, args.compare))
-    if report.has_step_times(run):
-        report.draw_chart(run, chart_path, args.compare)
+    print(reader.format_report(run, previous))
+    if reader.has_step_times(run):
+        reader.draw_chart(run, chart_path, previous)
         print(f"\nsaved {json_path} and {chart_path}")
     else:  # the harness schedule alone: nothing per step to draw
         print(f"\nsaved {json_path}")
     return 0
-
-
-def register(commands) -> None:
-    bench = commands.add_parser("bench", help="time one training step of each task in each API (minutes)")
-    bench.add_argument("tasks", nargs="*", metavar="TASK",
-                       help=f"default: every task and {benchmarks.SEED_EXPERIMENT} (seed 002's experiment); "
-                            f"{benchmarks.HARNESS_SCHEDULE}: compare's wall time against its ideal schedule")
-    bench.add_argument("--rounds", type=_rounds, default=5, help="the fewest timed rounds of each benchmark; short ones get more (default 5)")
-    bench.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR",
-                       help=f"where the JSON and the chart go (default {DEFAULT_OUTPUT}/)")
-    bench.add_argument("--compare", type=_saved_run, metavar="PATH", help="a saved bench JSON to compare with")
-    bench.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
-                       help=f"{', '.join(runtimes.RUNTIMES)} or all (default {runtimes.DEFAULT}); another runtime "
-                            "times the Keras rows (fit, train_on_batch), in a process of its own (README, Runtimes)")
-    bench.set_defaults(handler=command_bench)

@@ -8,17 +8,11 @@ import sys
 import time
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
-from comparisons import tables
+from comparisons import arguments, tables
 from comparisons.errors import (EXIT_DATA, EXIT_DISAGREE, EXIT_NON_FINITE, EXIT_USAGE,  # noqa: F401  (re-exported)
                                 UsageError, add_jobs_option)
 from implementations import registry, runtimes
 from implementations.contract import DataError
-
-# Modules that add a subcommand: each has register(commands), commands being the
-# argparse subparsers; a handler it sets returns the exit code.
-EXTRA_COMMANDS = ("comparisons.show", "comparisons.plots", "comparisons.divergences", "comparisons.bench",
-                  "comparisons.checkpoints.command", "comparisons.diff.command")
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
@@ -161,6 +155,52 @@ def command_compare(args) -> int:
     return exit_code
 
 
+# The subcommands beyond these: each handler imports its module when the subcommand runs,
+# so that `list` or `--help` imports none of them (the divergence catalog alone is 42
+# modules; bench's is the benchmark suite). arguments.py declares their options. Each
+# returns the exit code.
+
+def command_show(args) -> int:
+    from comparisons import show
+
+    return show.command_show(args)
+
+
+def command_plot(args) -> int:
+    from comparisons import plots
+
+    return plots.command_plot(args)
+
+
+def command_divergences(args) -> int:
+    from comparisons.divergences import command
+
+    return command.command_divergences(args)
+
+
+def command_bench(args) -> int:
+    from comparisons import bench
+
+    return bench.command_bench(args)
+
+
+def command_checkpoints(args) -> int:
+    from comparisons.checkpoints import command
+
+    return command.command_checkpoints(args)
+
+
+def command_diff(args) -> int:
+    from comparisons.diff import command
+
+    return command.command_diff(args)
+
+
+EXTRA_COMMANDS = ((arguments.show, command_show), (arguments.plot, command_plot),
+                  (arguments.divergences, command_divergences), (arguments.bench, command_bench),
+                  (arguments.checkpoints, command_checkpoints), (arguments.diff, command_diff))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tf-rosetta", description="One learning task, six TensorFlow APIs, proven equal.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -183,8 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="override the spec's learning rate (exit 4 if a loss becomes non-finite)")
         command.add_argument("--mnist", metavar="PATH",
                              help="the MNIST tasks on this MNIST .npz (Keras's format) instead of the default data")
-    for module_name in EXTRA_COMMANDS:
-        importlib.import_module(module_name).register(commands)
+    for declare, handler in EXTRA_COMMANDS:
+        declare(commands).set_defaults(handler=handler)
     return parser
 
 

@@ -1,9 +1,12 @@
 """The agreement harness: run every program of a task and compare them.
 
 Each style is compared with the NumPy oracle (every per-step loss, the final weights, the
-probe predictions and the metrics each program evaluated with its own API) within the
-spec's tolerance, and with every other style within the sum of their two tolerances.
-Metrics that count examples (accuracy) must be equal.
+probe predictions and the metrics each program evaluated with its own API) within a multiple
+of the run's own rounding floor, measured by training the oracle again from starts moved by a
+few ulps (comparisons/agreement.py). Metrics that count examples (accuracy) move only as far
+as the oracle's reruns move them. Pairs of styles are reported (bitwise or not, the largest
+difference) but not judged: two styles within the floor of the oracle are within twice it of
+each other.
 """
 
 import concurrent.futures
@@ -20,9 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from comparisons import schedule
+from comparisons import agreement, schedule
 from implementations import devices, registry, runtimes
-from implementations.contract import EXACT_METRICS, TaskSpec, Tolerance, TrainingResult
+from implementations.contract import EXACT_METRICS, TaskSpec, TrainingResult
 
 QUANTITIES = ("losses", "weights", "predictions", "metrics")
 
@@ -32,7 +35,7 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 @dataclass
 class Difference:
-    """The largest |a - b| of each quantity, and whether all stay within the tolerance."""
+    """The largest |a - b| of each quantity, and whether all stay within the rounding floor."""
 
     losses: float = 0.0
     weights: float = 0.0
@@ -41,6 +44,14 @@ class Difference:
     within: bool = True
     bitwise: bool = True
     problems: list[str] = field(default_factory=list)
+    # Against the oracle: the largest |Δ| as a multiple of the floor, and where the program
+    # leaves FLOOR_MULTIPLE times it (None: it does not).
+    floor_multiple: float = 0.0
+    worst: str = ""
+    parting: agreement.Parting | None = None
+    explained_by: tuple[str, ...] = ()  # the spec's known differences, when it parts computing otherwise
+    # Of those, the ones whose oracle variant the program follows within the floor, run to confirm.
+    confirmed_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,7 +81,8 @@ class StyleRun:
         if self.quality_problems:
             return "quality"
         if self.versus_oracle is not None and not self.versus_oracle.within:
-            return "disagrees"
+            parting = self.versus_oracle.parting
+            return None if parting is not None and parting.kind == "ill-conditioned" else "disagrees"
         return None
 
     @property
@@ -82,7 +94,10 @@ class StyleRun:
         if self.versus_oracle is None:
             return "oracle"
         if not self.versus_oracle.within:
-            return "DISAGREES"
+            parting = self.versus_oracle.parting
+            if parting is not None and parting.kind == "ill-conditioned":
+                return "ill-conditioned"
+            return "parts (known)" if self.versus_oracle.explained_by else "DISAGREES"
         return "bitwise" if self.versus_oracle.bitwise else "agrees"
 
     @property
@@ -96,66 +111,83 @@ class TaskComparison:
     runs: dict[str, StyleRun]
     pairs: dict[tuple[str, str], Difference]
     runtime: str = runtimes.DEFAULT
+    floors: agreement.Floors | None = None  # None when the oracle or its reruns failed
 
     @property
     def ok(self) -> bool:
-        return all(run.ok for run in self.runs.values()) and all(d.within for d in self.pairs.values())
+        return all(run.ok for run in self.runs.values()) and self.floors is not None
 
 
 def _flatten_weights(result: TrainingResult, names) -> np.ndarray:
     return np.concatenate([np.ravel(result.weights[name]) for name in names])
 
 
-def _compare_metrics(actual: TrainingResult, expected: TrainingResult, tolerance: Tolerance, found: "Difference"):
-    if sorted(actual.metrics) != sorted(expected.metrics):
-        found.problems.append(f"metrics named {sorted(actual.metrics)}, expected {sorted(expected.metrics)}")
-        return
-    for name, e in expected.metrics.items():
-        a = actual.metrics[name]
-        found.metrics = max(found.metrics, abs(float(a) - float(e)))
-        found.bitwise &= float(a) == float(e)
-        if name in EXACT_METRICS:
-            if float(a) != float(e):
-                found.problems.append(f"{name} {float(a):.6g}, expected exactly {float(e):.6g}")
-        elif not tolerance.allows(np.float64(a), np.float64(e)):
-            found.problems.append(f"{name} differs by {abs(float(a) - float(e)):.3g}, "
-                                  f"beyond rtol {tolerance.rtol:g}, atol {tolerance.atol:g}")
-
-
-def difference(actual: TrainingResult, expected: TrainingResult, tolerance: Tolerance) -> Difference:
-    """Compare two results quantity by quantity; shapes must match exactly."""
-    found = Difference()
+def _problems_of_layout(actual: TrainingResult, expected: TrainingResult) -> list[str]:
+    problems = []
     if sorted(actual.weights) != sorted(expected.weights):
-        found.problems.append(f"weights named {sorted(actual.weights)}, expected {sorted(expected.weights)}")
+        problems.append(f"weights named {sorted(actual.weights)}, expected {sorted(expected.weights)}")
     else:
         for name in expected.weights:
             a, e = np.shape(actual.weights[name]), np.shape(expected.weights[name])
             if a != e:
-                found.problems.append(f"weight {name} has shape {a}, expected {e}")
+                problems.append(f"weight {name} has shape {a}, expected {e}")
+    if np.shape(actual.losses) != np.shape(expected.losses):
+        problems.append(f"losses have shape {np.shape(actual.losses)}, expected {np.shape(expected.losses)}")
+    if np.shape(actual.predictions) != np.shape(expected.predictions):
+        problems.append(f"predictions have shape {np.shape(actual.predictions)}, "
+                        f"expected {np.shape(expected.predictions)}")
+    if sorted(actual.metrics) != sorted(expected.metrics):
+        problems.append(f"metrics named {sorted(actual.metrics)}, expected {sorted(expected.metrics)}")
+    return problems
+
+
+def difference(actual: TrainingResult, expected: TrainingResult, floors: agreement.Floors | None = None,
+               known: tuple[str, ...] = ()) -> Difference:
+    """The largest |a - b| of each quantity and whether they are bitwise equal; against the
+    oracle (floors given), also whether each stays within FLOOR_MULTIPLE times the floor, and
+    where it parts: `known` names the catalog entries by which the program computes otherwise."""
+    found = Difference(problems=_problems_of_layout(actual, expected))
+    if found.problems:
+        found.within = found.bitwise = False
+        return found
     names = sorted(expected.weights)
-    weights_comparable = not found.problems  # only names or shapes can have failed so far
-    for quantity in QUANTITIES:
-        if quantity == "metrics":
-            _compare_metrics(actual, expected, tolerance, found)
-            continue
-        if quantity == "weights":
-            if not weights_comparable:
-                continue
-            a, e = _flatten_weights(actual, names), _flatten_weights(expected, names)
-        else:
-            a, e = np.asarray(getattr(actual, quantity)), np.asarray(getattr(expected, quantity))
-            if a.shape != e.shape:
-                found.problems.append(f"{quantity} have shape {a.shape}, expected {e.shape}")
-                continue
-        a, e = a.astype(np.float64), e.astype(np.float64)
+    pairs = {"losses": (actual.losses, expected.losses),
+             "weights": (_flatten_weights(actual, names), _flatten_weights(expected, names)),
+             "predictions": (actual.predictions, expected.predictions),
+             "metrics": ([actual.metrics[name] for name in sorted(expected.metrics)],
+                         [expected.metrics[name] for name in sorted(expected.metrics)])}
+    for quantity, (a, e) in pairs.items():
+        a, e = np.asarray(a, np.float64), np.asarray(e, np.float64)
         setattr(found, quantity, float(np.max(np.abs(a - e), initial=0.0)))
         found.bitwise &= bool(np.array_equal(a, e))
-        if not tolerance.allows(a, e):
-            found.problems.append(f"{quantity} differ by up to {getattr(found, quantity):.3g}, "
-                                  f"beyond rtol {tolerance.rtol:g}, atol {tolerance.atol:g}")
-    found.within = not found.problems
+    if floors is None:
+        return found
+    ratios = agreement.ratios(actual, expected, floors)
+    largest = agreement.largest(ratios)
+    found.floor_multiple, found.worst = largest.ratio * agreement.FLOOR_MULTIPLE, largest.where
+    found.parting = agreement.parting(actual, expected, floors)
+    if found.parting is not None:
+        where = (f"from update {found.parting.update}" if found.parting.update is not None
+                 else f"in its {found.parting.quantity}")
+        found.problems.append(f"leaves the rounding floor {where}: {largest.where} at "
+                              f"{found.floor_multiple:.3g}x the floor (agreement: up to "
+                              f"{agreement.FLOOR_MULTIPLE:g}x); {_kind_line(found.parting, known)}")
+    found.within = found.parting is None
+    if found.parting is not None and found.parting.kind != "ill-conditioned":
+        found.explained_by = known
     found.bitwise &= found.within
     return found
+
+
+def _kind_line(parting: agreement.Parting, known: tuple[str, ...]) -> str:
+    if parting.kind == "ill-conditioned":
+        return (f"ill-conditioned: it stays within the floor of the oracle retrained from a start moved by "
+                f"{agreement.ULPS} ulps (seed {parting.nearest_rerun}), so rounding alone chose its trajectory")
+    if known:
+        return ("computes something else, as its spec declares: "
+                + "; ".join(f"`tf-rosetta divergences {name}`" for name in known))
+    return (f"computes something else, and no catalog entry is declared for it: look at "
+            f"{parting.quantity} first")
 
 
 def _first_non_finite_step(result: TrainingResult) -> int | None:
@@ -276,17 +308,49 @@ def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = ru
             yield futures[future], future.result()
 
 
-def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str) -> TaskComparison:
+def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str,
+                  reruns: list[StyleRun]) -> TaskComparison:
     oracle = runs[registry.ORACLE].result
+    floors = None
+    if oracle is not None and all(rerun.result is not None and rerun.error is None for rerun in reruns):
+        floors = agreement.Floors.measure(oracle, [rerun.result for rerun in reruns])
     finished = [p for p in runs if p != registry.ORACLE and runs[p].error is None and not runs[p].not_applicable]
-    if oracle is not None:
+    if floors is not None:
         for program in finished:
-            runs[program].versus_oracle = difference(runs[program].result, oracle, spec.tolerance_for(program, runtime))
-    pairs = {}
-    for a, b in itertools.combinations(finished, 2):
-        pairs[a, b] = difference(runs[a].result, runs[b].result,
-                                 spec.tolerance_for(a, runtime) + spec.tolerance_for(b, runtime))
-    return TaskComparison(spec, runs, pairs, runtime)
+            found = difference(runs[program].result, oracle, floors, tuple(spec.known_differences.get(program, ())))
+            if found.explained_by:
+                _confirm(spec, runs[program].result, floors, found)
+            runs[program].versus_oracle = found
+    pairs = {(a, b): difference(runs[a].result, runs[b].result) for a, b in itertools.combinations(finished, 2)}
+    return TaskComparison(spec, runs, pairs, runtime, floors)
+
+
+def _confirm(spec: TaskSpec, result: TrainingResult, floors: agreement.Floors, found: Difference) -> None:
+    """Run the oracle with each declared entry's arithmetic in place of its own: the entries whose
+    variant the program follows within the floor explain its parting, confirmed."""
+    from comparisons.divergences import catalog  # only when a program parts: the catalog is large
+
+    confirmed, refuted = [], []
+    for name in found.explained_by:
+        variant = catalog.BY_NAME[name].oracle_variant
+        if variant is None:
+            continue
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            variant_result = variant(spec.task)(spec)
+        (refuted if agreement.parting(result, variant_result, floors, reruns=False) else confirmed).append(name)
+    found.confirmed_by = tuple(confirmed)
+    if confirmed:
+        found.problems[-1] += (f"; confirmed: the oracle with that arithmetic ({', '.join(confirmed)}) stays within "
+                               f"the floor of it at every update")
+    elif refuted:
+        found.explained_by = ()
+        found.problems[-1] += (f"; not confirmed: the oracle with that arithmetic ({', '.join(refuted)}) parts from "
+                               f"it too, so something else differs")
+
+
+def rerun_specs(spec: TaskSpec) -> list[TaskSpec]:
+    """The spec with its start and learning rate moved by a few ulps, once per seed: the oracle's reruns."""
+    return [agreement.rerun_spec(spec, seed) for seed in agreement.SEEDS]
 
 
 def _programs(task: str, programs) -> list[str]:
@@ -299,10 +363,12 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
     """Each task's comparison as soon as all its programs have trained (in the order they
     finish): the oracle and the given styles (default: the task's all), each style compared
     with the oracle and with each other, under the runtime. on_program(task, StyleRun) is
-    called as each program finishes. A program the runtime cannot run is "not applicable"."""
+    called as each program finishes. A program the runtime cannot run is "not applicable".
+    The oracle's reruns from perturbed starts (the rounding floor) train beside them."""
     wanted = [_programs(spec.task, programs) for spec in specs]
     runs = [dict() for _ in specs]
-    work, task_of = [], []
+    reruns = [dict() for _ in specs]
+    work, task_of, rerun_of = [], [], []
     for task_index, (spec, names) in enumerate(zip(specs, wanted)):
         for program in names:
             reason = runtimes.not_applicable(runtime, program, spec.task)
@@ -311,13 +377,22 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
             else:
                 work.append((spec.task, program, spec))
                 task_of.append(task_index)
+                rerun_of.append(None)
+        for seed, rerun in zip(agreement.SEEDS, rerun_specs(spec)):
+            work.append((spec.task, registry.ORACLE, rerun))
+            task_of.append(task_index)
+            rerun_of.append(seed)
     for index, run in _run_all(work, jobs, runtime):
         task_index = task_of[index]
-        runs[task_index][run.program] = run
-        if on_program is not None:
-            on_program(work[index][0], run)
-        if len(runs[task_index]) == len(wanted[task_index]):
-            yield _compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]}, runtime)
+        if rerun_of[index] is not None:
+            reruns[task_index][rerun_of[index]] = run
+        else:
+            runs[task_index][run.program] = run
+            if on_program is not None:
+                on_program(work[index][0], run)
+        if len(runs[task_index]) == len(wanted[task_index]) and len(reruns[task_index]) == len(agreement.SEEDS):
+            yield _compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]}, runtime,
+                                [reruns[task_index][seed] for seed in agreement.SEEDS])
 
 
 def count_programs(specs: list[TaskSpec], programs=None, runtime: str = runtimes.DEFAULT) -> int:

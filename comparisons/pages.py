@@ -18,7 +18,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from comparisons import concepts, tables
+from comparisons import agreement, concepts, tables
 from comparisons.checkpoints.page import checkpoints_html
 from comparisons.concepts import HEADER, ROOT, SECTIONS
 from implementations import registry
@@ -92,26 +92,24 @@ def agreement_html(comparison) -> str:
     spec = comparison.spec
     parts = [f'<p class="verdict {"ok" if comparison.ok else "bad"}">'
              f'{_e(spec.task)}: {"all styles agree" if comparison.ok else "NOT ALL STYLES AGREE"}</p>',
-             f'<p>Tolerance against the oracle: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g} '
-             f'({_e(spec.tolerance.reason)}).</p>']
-    if spec.style_tolerances:
-        parts.append("<ul>" + "".join(f"<li><code>{_e(style)}</code>: rtol {tolerance.rtol:g}, atol "
-                                      f"{tolerance.atol:g} ({_e(tolerance.reason)})</li>"
-                                      for style, tolerance in spec.style_tolerances.items()) + "</ul>")
+             f'<p>{_e(tables.agreement_line())}.</p>']
+    if comparison.floors is not None:
+        parts.append(f"<p>{_e(tables.floor_line(comparison.floors))}.</p>")
     rows = []
     for program, run in comparison.runs.items():
         difference = run.versus_oracle
-        cells = ["—"] * 3 if difference is None else [_number(getattr(difference, q))
-                                                       for q in ("losses", "weights", "predictions")]
+        cells = ["—"] * 4 if difference is None else [_number(getattr(difference, q))
+                                                       for q in ("losses", "weights", "predictions")] + [
+                                                          f"{difference.floor_multiple:.2g}"]
         cells.append(_e(tables.metric_cell(run)))
         quality = "—" if run.error else ("ok" if not run.quality_problems else "MISSED")
-        verdict_class = "bad-cell" if run.verdict in ("FAILED", "DISAGREES") else "good-cell"
+        verdict_class = "bad-cell" if run.verdict in ("FAILED", "DISAGREES", "parts (known)") else "good-cell"
         rows.append(f'<tr data-program="{_e(program)}"><td><code>{_e(program)}</code></td>'
                     + "".join(f"<td>{cell}</td>" for cell in cells)
                     + f'<td>{run.seconds:.2f} s</td><td class="{"good-cell" if quality == "ok" else "bad-cell"}">'
                       f'{quality}</td><td class="{verdict_class}">{_e(run.verdict)}</td></tr>')
     parts.append('<table class="data" id="agreement-table"><thead><tr><th>program</th><th>max |Δloss|</th>'
-                 '<th>max |Δweight|</th><th>max |Δprediction|</th><th>metrics (own API)</th><th>time</th><th>quality</th><th>verdict</th>'
+                 '<th>max |Δweight|</th><th>max |Δprediction|</th><th>x floor</th><th>metrics (own API)</th><th>time</th><th>quality</th><th>verdict</th>'
                  '</tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
     if comparison.pairs:
         bitwise = sum(difference.bitwise for difference in comparison.pairs.values())
@@ -242,7 +240,7 @@ def task_html(task: str, comparison, figures, settings: str = "") -> str:
 <h1>{_e(spec.title)}</h1>
 <p class="verdict {'ok' if comparison.ok else 'bad'}">{'All six styles agree with the NumPy oracle'
     if comparison.ok else 'NOT ALL STYLES AGREE with the NumPy oracle'}
- <span class="muted">(tolerance: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g})</span></p>
+ <span class="muted">(within {agreement.FLOOR_MULTIPLE:g}x the run's rounding floor)</span></p>
 <nav><a href="#code">side by side</a><a href="#diff">diff two programs</a><a href="#concepts">concept map</a>
 <a href="#agreement">agreement</a><a href="#checkpoints">checkpoints</a><a href="#figures">figures</a></nav>
 </header>

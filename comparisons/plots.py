@@ -7,12 +7,10 @@ what it learned (learned.py); the activation functions are one more figure of no
 import time
 from pathlib import Path
 
-from comparisons.errors import EXIT_DISAGREE, add_jobs_option
+from comparisons.errors import EXIT_DISAGREE
 from comparisons.figures import Figure, activation_figure, finished_runs, loss_figure, pyplot
 from comparisons.learned import TASK_FIGURES
 from implementations import registry
-
-DEFAULT_OUTPUT = "site"
 
 
 def task_figures(task: str, comparison) -> list[Figure]:
@@ -59,11 +57,3 @@ def command_plot(args) -> int:
     print(f"{len(tasks)} task(s) in {time.perf_counter() - start:.1f} s"
           + ("" if all_agree else "; NOT ALL STYLES AGREE (see tf-rosetta compare)"))
     return 0 if all_agree else EXIT_DISAGREE
-
-
-def register(commands) -> None:
-    plot = commands.add_parser("plot", help="the figures of each task (loss curves, fitted model) as PNG")
-    plot.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
-    plot.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR", help=f"default: {DEFAULT_OUTPUT}/")
-    add_jobs_option(plot)
-    plot.set_defaults(handler=command_plot)

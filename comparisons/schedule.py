@@ -4,17 +4,14 @@ With one worker process per core, a long program started last keeps one core bus
 others idle, so the harness starts the longest first (LPT scheduling), by the times measured
 in SECONDS_ALONE, not guessed by style.
 
-`python -m comparisons.schedule` measures the table again (4 minutes here) and prints it.
+The table is data: `python -m benchmarks.schedule_measure` measures it again (4 minutes
+here) and prints it. The measuring code is there, not here, because it runs the harness,
+which imports this module.
 """
-
-import concurrent.futures
-import multiprocessing
-
-from implementations import registry, runtimes
 
 # Each program's training and evaluation alone, in seconds: each task's programs one after
 # another in a fresh process, with nothing else running (2026-12-04, this project's 2-core
-# machine, an Intel Xeon; `python -m comparisons.schedule`). multiworker_keras runs only
+# machine, an Intel Xeon; `python -m benchmarks.schedule_measure`). multiworker_keras runs only
 # under tf_keras, where it was measured. Only their order matters, which another machine keeps.
 SECONDS_ALONE = {
     "linear_regression": {"numpy_reference": 0.01, "tf1_session": 0.33, "eager_tape": 2.05, "tf_function": 0.47,
@@ -43,34 +40,3 @@ def seconds_alone(task: str, program: str) -> float:
 def longest_first(work: list[tuple[str, str]]) -> list[int]:
     """The indices of (task, program) pairs, the longest program first."""
     return sorted(range(len(work)), key=lambda index: seconds_alone(*work[index]), reverse=True)
-
-
-def _runs_alone(task: str, programs: list[str], runtime: str) -> dict[str, tuple[float, float]]:
-    from comparisons import harness
-
-    comparison = harness.compare_task(task, programs, runtime=runtime)
-    return {program: (run.seconds, run.cpu_seconds) for program, run in comparison.runs.items() if run.result}
-
-
-def measure_alone(tasks=registry.TASKS, under=(runtimes.DEFAULT, "tf_keras")) -> dict[tuple[str, str], tuple]:
-    """(seconds, CPU seconds) of each program of the tasks, each task's programs one after
-    another in a fresh process, under the first runtime of `under` that runs it."""
-    context = multiprocessing.get_context("spawn")
-    found = {}
-    for task in tasks:
-        for runtime in under:
-            missing = [p for p in registry.programs_of(task) if (task, p) not in found]
-            if not missing:
-                break
-            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-                measured = pool.submit(_runs_alone, task, missing, runtime).result()
-            found.update({(task, p): times for p, times in measured.items() if p in missing})
-    return found
-
-
-if __name__ == "__main__":
-    alone = measure_alone()
-    print("SECONDS_ALONE = {")
-    for task in registry.TASKS:
-        print(f"    {task!r}: {{{', '.join(f'{p!r}: {alone[task, p][0]:.2f}' for p in registry.programs_of(task))}}},")
-    print("}")

@@ -13,11 +13,9 @@ import webbrowser
 from pathlib import Path
 
 from comparisons import concepts, tables
-from comparisons.errors import EXIT_DISAGREE, UsageError, add_jobs_option
+from comparisons.errors import EXIT_DISAGREE, UsageError
 from comparisons.pages import INDEX, index_html, page_name, task_html, task_markdown
 from implementations import registry
-
-DEFAULT_OUTPUT = "site"
 
 
 # Terminal ---------------------------------------------------------------------------------
@@ -148,16 +146,3 @@ def command_show(args) -> int:
         if not webbrowser.open(target.resolve().as_uri()):
             print(f"no web browser found to open {target}; open it in any browser (it is a plain file)")
     return 0 if all(verdicts.values()) else EXIT_DISAGREE
-
-
-def register(commands) -> None:
-    show = commands.add_parser(
-        "show", help="the comparison pages (HTML and Markdown), or two programs side by side in the terminal")
-    show.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task, plus an index page")
-    show.add_argument("--style", action="append", metavar="STYLE",
-                      help="print this program in the terminal; twice: two programs in columns")
-    show.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR", help=f"default: {DEFAULT_OUTPUT}/")
-    show.add_argument("--open", action="store_true", help="open the page in a web browser")
-    add_jobs_option(show)
-    show.add_argument("--width", type=int, help="terminal width for --style columns (default: the terminal's)")
-    show.set_defaults(handler=command_show)

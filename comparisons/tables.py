@@ -4,6 +4,7 @@ failure. Reads the harness's comparisons; runs nothing."""
 import os
 
 import implementations
+from comparisons import agreement
 from implementations import registry, runtimes
 from implementations.contract import EXACT_METRICS
 
@@ -61,35 +62,69 @@ def known_causes() -> list[str]:
             for variable, value, entry in KNOWN_SETTINGS if os.environ.get(variable, value) != value]
 
 
+def agreement_line() -> str:
+    """How compare judges agreement, in one line (comparisons/agreement.py)."""
+    return (f"agreement: within {agreement.FLOOR_MULTIPLE:g}x the run's rounding floor, the spread of the oracle "
+            f"retrained from starts moved by up to {agreement.ULPS} ulps (seeds "
+            f"{', '.join(map(str, agreement.SEEDS))}), at least {agreement.MIN_ULPS} ulps")
+
+
+def floor_line(floors) -> str:
+    weights = max(floors.weights.values(), default=0.0)
+    return (f"floor at the end: losses {_number(floors.losses[-1])}, weights {_number(weights)} (largest), "
+            f"predictions {_number(floors.predictions)}")
+
+
+def _verdict_line(comparison) -> str:
+    """Agreement and quality apart, in one line."""
+    task, runs = comparison.spec.task, [run for run in comparison.runs.values() if not run.not_applicable]
+    failed = [run.program for run in runs if run.error]
+    parted = [run.program for run in runs if run.verdict in ("DISAGREES", "parts (known)")]
+    forked = [run.program for run in runs if run.verdict == "ill-conditioned"]
+    missed = [run for run in runs if run.quality_problems]
+    if comparison.floors is None:
+        return f"{task}: NO FLOOR: the oracle or its reruns failed, nothing could be judged"
+    if failed or parted:
+        agreement_part = "NOT ALL STYLES AGREE"
+    elif forked:
+        agreement_part = (f"all styles agree but {', '.join(forked)}, which took another trajectory of an "
+                          f"ill-conditioned run")
+    else:
+        agreement_part = "all styles agree"
+    if not missed:
+        return f"{task}: {agreement_part}"
+    if len(missed) == len(runs) and len({tuple(run.quality_problems) for run in missed}) == 1:
+        return f"{task}: {agreement_part}; all miss the quality bar: {missed[0].quality_problems[0]}"
+    return f"{task}: {agreement_part}; quality bar missed by {', '.join(run.program for run in missed)}"
+
+
 def format_table(comparison, verbose: bool = False) -> str:
     """The task's table: each program against the oracle, its own metrics and its time. Below it,
     one line per failing program (every problem and the pairwise differences when verbose)."""
     spec, runtime = comparison.spec, comparison.runtime
-    lines = [f"{spec.task}: {spec.title}" + ("" if runtime == runtimes.DEFAULT else f" [runtime {runtime}]")]
-    if runtime in spec.runtime_tolerances:
-        tolerance = spec.runtime_tolerances[runtime]
-        lines.append(f"tolerance vs oracle under {runtime}: rtol {tolerance.rtol:g}, atol {tolerance.atol:g} "
-                     f"({tolerance.reason})")
-    else:
-        lines.append(f"tolerance vs oracle: rtol {spec.tolerance.rtol:g}, atol {spec.tolerance.atol:g} "
-                     f"({spec.tolerance.reason})")
-        for style, tolerance in spec.style_tolerances.items():
-            lines.append(f"  {style}: rtol {tolerance.rtol:g}, atol {tolerance.atol:g} ({tolerance.reason})")
-    lines.append(f"metrics: each program's own, on {spec.metrics_on}; accuracy must be equal")
-    header = (f"{'style':<18} {'max|Δloss|':>10} {'max|Δweight|':>12} {'max|Δpred|':>10} {'metrics':<22} "
-              f"{'time':>7}  {'quality':<7}  verdict")
+    lines = [f"{spec.task}: {spec.title}" + ("" if runtime == runtimes.DEFAULT else f" [runtime {runtime}]"),
+             agreement_line()]
+    if comparison.floors is not None:
+        lines.append(floor_line(comparison.floors))
+    lines.append(f"metrics: each program's own, on {spec.metrics_on}")
+    header = (f"{'style':<18} {'max|Δloss|':>10} {'max|Δweight|':>12} {'max|Δpred|':>10} {'x floor':>7} "
+              f"{'metrics':<22} {'time':>7}  {'quality':<7}  verdict")
     lines += [header, "-" * len(header)]
     details = []
+    all_missed = all(run.quality_problems for run in comparison.runs.values() if not run.not_applicable)
     for program, run in comparison.runs.items():
         if run.not_applicable:
             lines.append(f"{program:<18} not applicable: {run.not_applicable}")
             continue
         d = run.versus_oracle
         cells = ["—", "—", "—"] if d is None else [_number(getattr(d, q)) for q in ("losses", "weights", "predictions")]
+        multiple = "—" if d is None else ("≠" if d.floor_multiple == float("inf") else f"{d.floor_multiple:.2g}")
         quality = "—" if run.error else ("ok" if not run.quality_problems else "MISSED")
-        lines.append(f"{program:<18} {cells[0]:>10} {cells[1]:>12} {cells[2]:>10} {metric_cell(run):<22} "
-                     f"{run.seconds:>6.2f}s  {quality:<7}  {run.verdict}")
-        problems = ([run.error] if run.error else []) + [f"quality bar missed: {p}" for p in run.quality_problems]
+        lines.append(f"{program:<18} {cells[0]:>10} {cells[1]:>12} {cells[2]:>10} {multiple:>7} "
+                     f"{metric_cell(run):<22} {run.seconds:>6.2f}s  {quality:<7}  {run.verdict}")
+        problems = [run.error] if run.error else []
+        if not all_missed or verbose:  # one line below the table says it when every program missed alike
+            problems += [f"quality bar missed: {p}" for p in run.quality_problems]
         problems += [f"vs {registry.ORACLE}: {p}" for p in (d.problems if d else [])]
         if problems and verbose:
             details += [f"{spec.task} {program}: {problem.removeprefix(f'{spec.task} {program}: ')}" for problem in problems]
@@ -103,10 +138,8 @@ def format_table(comparison, verbose: bool = False) -> str:
         largest = max(worst.losses, worst.weights, worst.predictions)
         lines.append(f"style pairs: {bitwise} of {len(comparison.pairs)} bitwise identical; "
                      f"largest difference {largest:.2e} ({worst_pair[0]} vs {worst_pair[1]})")
-        if verbose:
-            details += [f"{spec.task} {a} vs {b}: {p}" for (a, b), d in comparison.pairs.items() for p in d.problems]
     lines += details
     if not comparison.ok:
         lines += known_causes()
-    lines.append(f"{spec.task}: {'all styles agree' if comparison.ok else 'NOT ALL STYLES AGREE'}")
+    lines.append(_verdict_line(comparison))
     return "\n".join(lines)

@@ -74,6 +74,10 @@ class TaskSpec:
     # style's tolerance against the oracle, measured there; absent: the runtime's results
     # are held to the default tolerances.
     runtime_tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
+    # Style -> the divergence catalog's entries by which its arithmetic differs from the
+    # oracle's on purpose (another formula for the same number, a few ulps apart): `compare`
+    # names them when that style leaves the run's rounding floor.
+    known_differences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def loss_count(self) -> int:

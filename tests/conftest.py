@@ -159,15 +159,25 @@ def comparison_of():
 SLOW = (
     # test_programs.py::test_program_alone is marked in its file: every program run alone.
     # Divergence probes that train under the other runtimes or in several processes.
-    *(f"tests/test_divergences.py::{test}[{name}]"
-      for test in ("test_the_difference_shows_with_the_defaults_and_vanishes_once_aligned",
-                   "test_the_recorded_numbers_are_what_a_run_measures")
+    *(f"tests/test_divergences.py::test_the_difference_shows_with_the_defaults_and_vanishes_once_aligned[{name}]"
       for name in ("backend_initial_weights", "keras2_legacy_adam", "jit_compile_by_backend", "tensorflow_vs_jax",
                    "dropout_masks_by_runtime", "multi_worker_input_split",
                    # in a process of its own (a oneDNN setting, a thread pool size, or two logical
                    # CPUs): 9-16 s each
                    "onednn_fusion", "tf_thread_pools", "per_replica_loss_mean", "replica_dropout_masks",
-                   "batchnorm_per_replica_statistics")),
+                   "batchnorm_per_replica_statistics",
+                   # timings: a ratio of fit's cost on NumPy input and on tf.data (10-40 s each)
+                   "fit_numpy_input", "fit_cost_by_runtime")),
+    # The same probes, their numbers against the arithmetic.
+    "tests/test_divergence_arithmetic.py::test_a_mask_share_is_that_of_independent_draws[dropout_masks_by_runtime]",
+    "tests/test_divergence_arithmetic.py::test_a_mask_share_is_that_of_independent_draws[replica_dropout_masks]",
+    "tests/test_divergence_arithmetic.py::test_backend_initial_weights_differ_by_no_more_than_two_draws_can",
+    "tests/test_divergence_arithmetic.py::test_a_gradient_averaged_per_replica_doubles_the_update",
+    "tests/test_divergence_arithmetic.py::test_a_reordered_product_differs_by_rounding_within_the_summation_bound"
+    "[tf_thread_pools]",
+    "tests/test_divergence_arithmetic.py::test_adam_differences_are_what_float64_arithmetic_gives[keras2_legacy_adam]",
+    "tests/test_divergence_arithmetic.py::test_files_auto_sharded_leave_five_sixths_of_one_devices_batches_unseen",
+    "tests/test_divergence_arithmetic.py::test_per_replica_batchnorm_is_each_half_normalized_by_itself",
     "tests/test_divergences.py::test_auto_sharding_splits_tensors_as_stated_and_files_otherwise",
     "tests/test_divergences.py::test_batchnorm_normalizes_each_replica_with_its_part_unless_synchronized",
     "tests/test_divergences.py::test_a_loss_averaged_per_replica_doubles_the_update_on_two_replicas",

@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from benchmarks import HARNESS_SCHEDULE, SEED_EXPERIMENT, report, tasks
 from comparisons import bench, cli
+from comparisons.errors import UsageError
 from implementations import registry
 from implementations.contract import Tolerance
 
@@ -255,4 +257,26 @@ def test_every_task_has_a_benchmark_module(task):
 def test_benchmarks_stay_out_of_the_default_test_run():
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '\ntestpaths = ["tests"]\n' in pyproject
-    assert '"benchmarks*"' in pyproject  # installed: the command imports the report code
+    assert 'include = ["implementations*", "comparisons*"]' in pyproject  # benchmarks/: not installed
+
+
+def test_bench_outside_a_checkout_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    """An install without the source (pip install .) has no benchmarks/ beside comparisons/."""
+    monkeypatch.setattr(bench, "SUITE", tmp_path / "benchmarks")
+    monkeypatch.setattr(bench.subprocess, "run", lambda *a, **k: pytest.fail("no benchmark may start"))
+    assert cli.main(["bench", "xor", "--output", str(tmp_path / "out")]) == cli.EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [
+        f"tf-rosetta: bench runs the benchmark suite of a source checkout, and {tmp_path / 'benchmarks'} is not "
+        "there: clone the repository and run `pip install -e '.[test]'` in it"]
+
+
+def test_bench_imports_the_checkouts_suite_and_no_other_benchmarks(monkeypatch):
+    foreign = type(sys)("benchmarks")
+    foreign.__file__ = "/elsewhere/site-packages/benchmarks/__init__.py"
+    monkeypatch.setitem(sys.modules, "benchmarks", foreign)
+    with pytest.raises(UsageError, match="another package named benchmarks is imported"):
+        bench.suite()
+    monkeypatch.delitem(sys.modules, "benchmarks")
+    assert Path(bench.suite().__file__) == ROOT / "benchmarks" / "__init__.py"

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from comparisons import cli, harness, tables
+from comparisons import agreement, cli, harness, tables
 from implementations import registry
 
 MNIST_TASKS = ", ".join(task for task in registry.TASKS if registry.uses_mnist(task))
@@ -35,6 +35,33 @@ def test_bad_input_is_one_line_and_exit_2(argv, accepted, capsys):
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1
     assert captured.err.startswith("tf-rosetta: ") and accepted in captured.err
+
+
+# What a call that only lists or explains must not import: each is seconds (TensorFlow,
+# Keras), or imports those for what it holds (the divergence entries, the benchmarks).
+HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "matplotlib", "benchmarks", "comparisons.divergences",
+         "comparisons.harness", "comparisons.show", "comparisons.bench", "comparisons.checkpoints")
+
+
+def _imported_by(argv):
+    """The heavy modules that cli.main(argv) imports, in a fresh process (this one has them all)."""
+    code = (f"import sys\nfrom comparisons import cli\ntry:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
+            f"print(sorted({{m.split('.')[0] if m.split('.')[0] != 'comparisons' else '.'.join(m.split('.')[:2]) "
+            f"for m in sys.modules if m.startswith({HEAVY!r})}}))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv", [["list"], ["--help"], ["bench", "--help"], ["divergences", "--help"]])
+def test_listing_and_help_import_no_tensorflow_and_no_subcommand_module(argv):
+    assert _imported_by(argv) == "[]"
+
+
+def test_the_import_check_sees_a_subcommand_that_ran():
+    """The check above can fail: the catalog's page imports the catalog (its entries import
+    TensorFlow only when they measure)."""
+    assert _imported_by(["divergences", "adam_epsilon"]) == "['comparisons.divergences']"
 
 
 def test_installed_command_refuses_an_unknown_task_in_one_line():
@@ -100,20 +127,22 @@ def test_compare_exits_1_when_a_style_disagrees(monkeypatch, capsys, comparison_
 
 def _failing_comparison():
     """A comparison in which one style is off, made by hand: no training."""
-    from tests.test_harness import result
+    from tests.test_harness import floors_of, result
 
     spec = registry.load_spec("xor")
+    floors = floors_of(result())
     runs = {registry.ORACLE: harness.StyleRun(registry.ORACLE, 0.1, result=result()),
-            "tf_function": harness.StyleRun("tf_function", 0.1, result=result(losses=(3.0, 2.5), W=((1.5,),)))}
+            "tf_function": harness.StyleRun("tf_function", 0.1, result=result(losses=(3.0, 2.5), W=((1.5,),)),
+                                            quality_problems=["rounded predictions [1.0], expected [0.0]"])}
     runs["tf_function"].versus_oracle = harness.difference(runs["tf_function"].result, runs[registry.ORACLE].result,
-                                                           spec.tolerance)
-    return harness.TaskComparison(spec, runs, {})
+                                                           floors)
+    return harness.TaskComparison(spec, runs, {}, floors=floors)
 
 
 def test_a_failing_program_is_one_line_unless_verbose():
     table = tables.format_table(_failing_comparison())
     lines = [line for line in table.splitlines() if line.startswith("xor tf_function: ")]
-    assert lines == [f"xor tf_function: vs {registry.ORACLE}: losses differ by up to 0.5, beyond rtol 0, atol 1.2e-07 "
+    assert lines == ["xor tf_function: quality bar missed: rounded predictions [1.0], expected [0.0] "
                      "(+1 more; --verbose lists them)"]
     verbose = tables.format_table(_failing_comparison(), verbose=True)
     assert len([line for line in verbose.splitlines() if line.startswith("xor tf_function: ")]) == 2
@@ -138,3 +167,35 @@ def test_a_failure_names_the_catalog_entry_of_a_thread_pool_size(monkeypatch):
     causes = [line for line in tables.format_table(_failing_comparison()).splitlines() if "divergences" in line]
     assert causes == ["TF_NUM_INTRAOP_THREADS=1 is in force (tf-rosetta leaves it unset): a known cause of "
                       "differences, see `tf-rosetta divergences tf_thread_pools`"]
+
+
+def test_agreement_and_quality_are_told_apart_in_one_line():
+    """`compare linear_regression --learning-rate 0.005`: seven programs bitwise equal, all short
+    of the bar: one line says both, and the exit code stays 1 for the missed bar."""
+    from tests.test_harness import floors_of, result
+
+    missed = ["predictions [6.98] are more than 0.05 from [7.0]"]
+    runs = {program: harness.StyleRun(program, 0.1, result=result(), quality_problems=list(missed))
+            for program in (registry.ORACLE, "tf1_session", "keras_sequential")}
+    floors = floors_of(result())
+    for program in ("tf1_session", "keras_sequential"):
+        runs[program].versus_oracle = harness.difference(result(), result(), floors)
+    table = tables.format_table(harness.TaskComparison(registry.load_spec("xor"), runs, {}, floors=floors))
+    assert table.splitlines()[-1] == f"xor: all styles agree; all miss the quality bar: {missed[0]}"
+    assert not any(line.startswith("xor tf1_session:") for line in table.splitlines()), "not repeated per program"
+    assert cli._exit_code_of(runs.values()) == cli.EXIT_DISAGREE
+
+
+def test_a_program_on_a_fork_of_the_run_is_named_ill_conditioned_and_does_not_fail():
+    from tests.test_harness import result
+
+    oracle = result(losses=(3.0, 2.0))
+    fork = result(losses=(3.0, 2.5), W=((1.5,),))
+    floors = agreement.Floors.measure(oracle, [result(losses=(3.0, 2.0)), result(losses=(3.0, 2.0)), fork])
+    runs = {registry.ORACLE: harness.StyleRun(registry.ORACLE, 0.1, result=oracle),
+            "tf1_session": harness.StyleRun("tf1_session", 0.1, result=fork)}
+    runs["tf1_session"].versus_oracle = harness.difference(fork, oracle, floors)
+    assert runs["tf1_session"].verdict == "ill-conditioned" and runs["tf1_session"].ok
+    table = tables.format_table(harness.TaskComparison(registry.load_spec("xor"), runs, {}, floors=floors))
+    assert "ill-conditioned: it stays within the floor of the oracle retrained" in table
+    assert table.splitlines()[-1].startswith("xor: all styles agree but tf1_session, which took another trajectory")

@@ -1,11 +1,20 @@
 """The harness's comparison arithmetic, on hand-made results (no training)."""
 
 import numpy as np
+import pytest
 
+from comparisons import agreement
 from comparisons.harness import difference
-from implementations.contract import Tolerance, TrainingResult
+from implementations.contract import TrainingResult
 
-EXACT = Tolerance(rtol=0, atol=0, reason="test")
+
+def floors_of(oracle, spread=0.0):
+    """The floor of reruns that each move every quantity by `spread` (0: the ulp floor only)."""
+    def moved(by):
+        return TrainingResult(losses=oracle.losses + np.float32(by), weights={k: v + np.float32(by) for k, v in
+                                                                             oracle.weights.items()},
+                              predictions=oracle.predictions + np.float32(by), metrics=dict(oracle.metrics))
+    return agreement.Floors.measure(oracle, [moved(spread), moved(2 * spread), moved(3 * spread)])
 
 
 def result(losses=(3.0, 2.0), W=((1.0,),), predictions=(1.0,), metrics=None):
@@ -14,28 +23,34 @@ def result(losses=(3.0, 2.0), W=((1.0,),), predictions=(1.0,), metrics=None):
 
 
 def test_identical_results_are_bitwise():
-    found = difference(result(), result(), EXACT)
-    assert found.within and found.bitwise and found.problems == []
+    found = difference(result(), result(), floors_of(result()))
+    assert found.within and found.bitwise and found.problems == [] and found.parting is None
 
 
-def test_every_quantity_is_measured_even_after_another_failed():
-    found = difference(result(losses=(3.0, 2.5), W=((1.25,),)), result(), EXACT)
+def test_every_quantity_is_measured_and_the_first_parting_update_named():
+    found = difference(result(losses=(3.0, 2.5), W=((1.25,),)), result(), floors_of(result()))
     assert (found.losses, found.weights, found.predictions) == (0.5, 0.25, 0.0)
-    assert not found.within and len(found.problems) == 2
+    assert not found.within and found.parting.update == 1 and len(found.problems) == 1
+    assert "leaves the rounding floor from update 1" in found.problems[0]
 
 
-def test_tolerance_is_atol_plus_rtol_times_the_reference():
-    assert difference(result(losses=(3.0, 2.01)), result(), Tolerance(0, 0.02, "t")).within
-    assert not difference(result(losses=(3.0, 2.03)), result(), Tolerance(0, 0.02, "t")).within
-    assert difference(result(losses=(3.0, 2.03)), result(), Tolerance(0.02, 0, "t")).within
+def test_a_program_agrees_within_the_stated_multiple_of_the_floor():
+    oracle = result()
+    floors = floors_of(oracle, spread=1e-3)  # the closest pair of runs: 1e-3 apart
+    inside = 0.9 * agreement.FLOOR_MULTIPLE * 1e-3
+    outside = 1.1 * agreement.FLOOR_MULTIPLE * 1e-3
+    assert difference(result(losses=(3.0, 2.0 + inside)), oracle, floors).within
+    assert not difference(result(losses=(3.0, 2.0 + outside)), oracle, floors).within
+    assert difference(result(losses=(3.0, 2.0 + inside)), oracle, floors).floor_multiple == pytest.approx(
+        0.9 * agreement.FLOOR_MULTIPLE, rel=1e-3)
 
 
 def test_mismatched_names_or_shapes_are_problems_not_crashes():
     renamed = TrainingResult(losses=np.array([3.0, 2.0], np.float32), weights={"kernel": np.ones((1, 1), np.float32)},
                              predictions=np.array([1.0], np.float32), metrics={"accuracy": 0.75})
-    assert "weights named" in difference(renamed, result(), EXACT).problems[0]
-    assert "losses have shape" in difference(result(losses=(3.0,)), result(), EXACT).problems[0]
-    assert "weight W has shape" in difference(result(W=((1.0, 1.0),)), result(), EXACT).problems[0]
+    assert "weights named" in difference(renamed, result(), floors_of(result())).problems[0]
+    assert "losses have shape" in difference(result(losses=(3.0,)), result(), floors_of(result())).problems[0]
+    assert "weight W has shape" in difference(result(W=((1.0, 1.0),)), result(), floors_of(result())).problems[0]
 
 
 def test_a_malformed_result_fails_that_style_in_one_line(monkeypatch):
@@ -54,16 +69,13 @@ def test_a_malformed_result_fails_that_style_in_one_line(monkeypatch):
     assert "\n" not in run.error
 
 
-def test_accuracy_must_be_equal_while_other_metrics_get_the_tolerance():
-    loose = Tolerance(rtol=0, atol=0.01, reason="test")
-    found = difference(result(metrics={"accuracy": 0.751}), result(), loose)
-    assert not found.within and found.problems == ["accuracy 0.751, expected exactly 0.75"]
-    assert difference(result(metrics={"mse": 0.251}), result(metrics={"mse": 0.25}), loose).within
-    assert not difference(result(metrics={"mse": 0.27}), result(metrics={"mse": 0.25}), loose).within
+def test_accuracy_must_be_equal_when_the_reruns_count_the_same():
+    found = difference(result(metrics={"accuracy": 0.751}), result(), floors_of(result()))
+    assert not found.within and found.parting.quantity == "metrics accuracy"
 
 
 def test_missing_metrics_are_a_problem():
-    found = difference(result(metrics={"mse": 1.0}), result(), EXACT)
+    found = difference(result(metrics={"mse": 1.0}), result(), floors_of(result()))
     assert "metrics named ['mse'], expected ['accuracy']" in found.problems
 
 
@@ -115,7 +127,7 @@ def test_the_schedule_has_a_measured_time_for_every_program_and_starts_the_longe
 
     unmeasured = [(task, program) for task in registry.TASKS for program in registry.programs_of(task)
                   if not 0 < schedule.seconds_alone(task, program) < float("inf")]
-    assert unmeasured == [], "measure them: python -m comparisons.schedule"
+    assert unmeasured == [], "measure them: python -m benchmarks.schedule_measure"
     work = [("mammal_bird", "tf1_session"), ("xor", "eager_tape"), ("linear_regression", "numpy_reference"),
             ("new_task", "its_program")]
     assert schedule.longest_first(work) == [3, 1, 0, 2]  # not measured yet: as if the longest

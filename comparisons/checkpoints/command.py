@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from comparisons.errors import EXIT_DISAGREE, UsageError, add_jobs_option
+from comparisons.errors import EXIT_DISAGREE, UsageError
 from implementations import registry
 from implementations.checkpoint_layout import TF1_SAVER
 from implementations.contract import DataError
@@ -139,14 +139,3 @@ def command_checkpoints(args) -> int:
         shutil.rmtree(work, ignore_errors=True)
     print(f"time: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return exit_code
-
-
-def register(commands) -> None:
-    parser = commands.add_parser(
-        "checkpoints", help="save in each style, load and resume in every other (exit 1 if any cell fails)")
-    parser.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
-    parser.add_argument("--inspect", metavar="PATH",
-                        help="list a checkpoint's variables (prefix or .weights.h5) and the weights they map to")
-    parser.add_argument("--output", metavar="DIR", help="keep the checkpoints in DIR, a new or empty folder")
-    add_jobs_option(parser)
-    parser.set_defaults(handler=command_checkpoints)

@@ -1,5 +1,5 @@
 """The `diff` command: run two training scripts, each unmodified in a process of its own,
-and compare them update by update (docs/diff.md)."""
+and compare them update by update (docs/diff.md). Its options: comparisons/arguments.py."""
 
 import sys
 import tempfile
@@ -8,11 +8,9 @@ from pathlib import Path
 
 from comparisons.diff import align, explain, report, runner
 from comparisons.diff.compare import BITWISE, PARTS, compare, growth
-from comparisons.errors import EXIT_DISAGREE, EXIT_SCRIPT_FAILED, UsageError, positive_int
+from comparisons.errors import EXIT_DISAGREE, EXIT_SCRIPT_FAILED, UsageError
 from implementations import runtimes
 from implementations.contract import DataError
-
-DEFAULT_TIMEOUT = 900.0
 
 
 def _script(text: str, label: str) -> Path:
@@ -20,16 +18,6 @@ def _script(text: str, label: str) -> Path:
     if not path.is_file():
         raise DataError(f"{label}: no such file: {text}" if not path.exists() else f"{label}: not a file: {text}")
     return path.resolve()
-
-
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, got {text!r}")
-    return value
 
 
 def _runtime(name: str, option: str) -> str:
@@ -42,7 +30,7 @@ def command_diff(args) -> int:
     sides = [runner.Side("A", _script(args.a, "A"), _runtime(args.a_runtime, "--a-runtime")),
              runner.Side("B", _script(args.b, "B"), _runtime(args.b_runtime, "--b-runtime"))]
     mapping = align.read_map(_script(args.map, "--map")) if args.map else None
-    timeout = _timeout(args.timeout) if isinstance(args.timeout, str) else args.timeout
+    timeout = args.timeout
     start_time = time.perf_counter()
     for side in sides:
         print(f"{side.label}: {side.script} [runtime {side.runtime}]")
@@ -117,26 +105,3 @@ def command_diff(args) -> int:
         report.to_plot(Path(args.plot), comparison, f"|Δ| by update: {a.side.script.name} vs {b.side.script.name}")
     agrees = comparison.verdict != PARTS and alignment.complete and same_count and len(comparison.numbers) > 0
     return 0 if agrees else EXIT_DISAGREE
-
-
-def register(commands) -> None:
-    diff = commands.add_parser(
-        "diff", help="run two training scripts unmodified and compare them update by update (exit 1 if they part)")
-    diff.add_argument("a", metavar="A.py", help="the first script (the old program, say)")
-    diff.add_argument("b", metavar="B.py", help="the second script (its port)")
-    for label in ("a", "b"):
-        diff.add_argument(f"--{label}-runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
-                          help=f"how {label.upper()} gets Keras: {', '.join(runtimes.RUNTIMES)} "
-                               f"(default {runtimes.DEFAULT}; jax: Keras fit only)")
-    diff.add_argument("--steps", type=positive_int, metavar="N", help="stop both scripts after N updates")
-    diff.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                      help=f"stop a script that runs longer (default {DEFAULT_TIMEOUT:g})")
-    diff.add_argument("--init-from", choices=("a",), help="start B from A's initial values (set before B's first update)")
-    diff.add_argument("--map", metavar="FILE", help="which variable of A is which of B: lines 'A_NAME B_NAME' "
-                                                    "(a name or #N, the N-th variable)")
-    diff.add_argument("--settings", choices=runner.SETTINGS, default="package",
-                      help="package (default): tf-rosetta's, oneDNN off so eager and graph code round alike; "
-                           "tensorflow: TensorFlow's defaults, oneDNN on")
-    diff.add_argument("--json", metavar="PATH", help="write every number as JSON")
-    diff.add_argument("--plot", metavar="PATH", help="write |Δ| by update per variable as a PNG (log scale)")
-    diff.set_defaults(handler=command_diff)

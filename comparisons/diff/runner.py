@@ -19,7 +19,6 @@ import numpy as np
 from implementations import runtimes
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = ("package", "tensorflow")
 # tf-rosetta's settings (implementations/__init__.py): oneDNN off, so that eager and graph code
 # round alike and a gap is the API's, not the fusion's; one OpenBLAS thread.
 PACKAGE_ENVIRONMENT = {"TF_ENABLE_ONEDNN_OPTS": "0", "OPENBLAS_NUM_THREADS": "1"}

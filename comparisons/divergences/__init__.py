@@ -24,7 +24,7 @@ from .record import MEASURED_ON, Divergence, Measured, max_difference
 from .programs import IMPLEMENTATIONS, alignment_problems, dependent_files, program_code, program_files
 from .catalog import (BY_NAME, CATALOG, ORDER, check_names, entry_module, entry_modules, reference_problems,
                       references)
-from .command import command_divergences, register, render_markdown, render_text
+from .command import command_divergences, render_markdown, render_text
 
 # Entry helpers that tests call by these names (new entries' tests import their module instead).
 from .entries.onednn_fusion import eager_versus_graph
@@ -41,7 +41,7 @@ __all__ = [
     "IMPLEMENTATIONS", "alignment_problems", "dependent_files", "program_code", "program_files",
     "BY_NAME", "CATALOG", "ORDER", "check_names", "entry_module", "entry_modules", "reference_problems",
     "references",
-    "command_divergences", "register", "render_markdown", "render_text",
+    "command_divergences", "render_markdown", "render_text",
     "eager_versus_graph", "blas_products", "cross_entropies", "squared_errors", "KERNEL_SHAPE",
     "default_initial_weights", "explicit_initial_weights", "fit_numpy_versus_dataset", "fit_logs", "xor_fit",
     "xor_tape",

@@ -15,6 +15,7 @@ from .record import Divergence
 ORDER = (
     "adam_epsilon",
     "adam_one_minus_beta",
+    "tf1_adam_beta_power",
     "onednn_fusion",
     "blas_threads",
     "tf_thread_pools",

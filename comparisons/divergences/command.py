@@ -113,12 +113,3 @@ def command_divergences(args) -> int:
     failing = [entry for entry in entries if alignment_problems(entry) or
                (entry.name in measured and entry.problems(measured[entry.name]))]
     return 1 if failing or failed else 0
-
-
-def register(commands) -> None:
-    parser = commands.add_parser("divergences", help="where the APIs differ by default, how much, and the "
-                                                     "setting that aligns them")
-    parser.add_argument("names", nargs="*", metavar="NAME", help="default: every entry")
-    parser.add_argument("--markdown", action="store_true", help="the README section, as Markdown")
-    parser.add_argument("--measure", action="store_true", help="re-measure every entry on this machine")
-    parser.set_defaults(handler=command_divergences)

@@ -51,6 +51,10 @@ class Divergence:
     # that measures a fact of the platform (a oneDNN build, OpenBLAS's threads, the vector
     # width). The tests skip the probe with this reason; --measure says so instead of measuring.
     platform_problem: Callable[[], str] = no_platform_problem
+    # For an entry that a program's spec declares (`known_differences`): the task's oracle with
+    # the entry's arithmetic in place of its own, task -> train(spec), or None where that
+    # cannot be written. `compare` runs it to confirm that the entry explains a parting.
+    oracle_variant: Callable[[str], Callable] | None = None
 
     def problems(self, measured: Measured) -> list[str]:
         """Why a fresh measurement does not show the difference and its alignment."""

@@ -25,6 +25,14 @@ from . import _child
 ROWS, FEATURES = 16, 6
 
 
+def batch() -> np.ndarray:
+    """The (ROWS, FEATURES) batch, its second half (the second replica's) shifted by 1."""
+    generator = np.random.RandomState(0)
+    x = generator.randn(ROWS, FEATURES).astype(np.float32)
+    x[ROWS // 2:] += 1
+    return x
+
+
 def normalized() -> dict:
     """{setting: (outputs, moving mean)} for one device and for two replicas with each setting."""
     from implementations.devices import two_logical_cpus
@@ -33,9 +41,7 @@ def normalized() -> dict:
     import keras
     import tensorflow as tf
 
-    generator = np.random.RandomState(0)
-    x = generator.randn(ROWS, FEATURES).astype(np.float32)
-    x[ROWS // 2:] += 1  # the second replica's half differs from the first
+    x = batch()
 
     def run(strategy, synchronized):
         with strategy.scope():

@@ -19,12 +19,19 @@ from ..record import Divergence, Measured, max_difference
 from . import _child
 
 
-def blas_products() -> list:
-    """x @ w and x.T @ d in float32 NumPy, the products of logistic_mnist's oracle (256 x 784 x 10)."""
+def product_inputs() -> tuple:
+    """x (256, 784), w (784, 10), d (256, 10) in float32: the shapes of logistic_mnist's products
+    (tf_thread_pools multiplies the same; the tests bound the rounding of their sums)."""
     generator = np.random.RandomState(0)
     x = generator.rand(256, 784).astype(np.float32)
     w = generator.randn(784, 10).astype(np.float32)
     d = generator.randn(256, 10).astype(np.float32)
+    return x, w, d
+
+
+def blas_products() -> list:
+    """x @ w and x.T @ d in float32 NumPy, the products of logistic_mnist's oracle (256 x 784 x 10)."""
+    x, w, d = product_inputs()
     return np.concatenate([(x @ w).ravel(), (x.T @ d).ravel()]).tolist()
 
 

@@ -23,6 +23,7 @@ from .. import machine, programs
 from ..programs import lacks
 from ..record import Divergence, Measured, max_difference
 from . import _child
+from .blas_threads import product_inputs
 
 VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
@@ -31,10 +32,7 @@ def tensorflow_products() -> list:
     """x @ w and x.T @ d with tf.matmul in float32, the products of logistic_mnist's step (256 x 784 x 10)."""
     import tensorflow as tf
 
-    generator = np.random.RandomState(0)
-    x = generator.rand(256, 784).astype(np.float32)
-    w = generator.randn(784, 10).astype(np.float32)
-    d = generator.randn(256, 10).astype(np.float32)
+    x, w, d = product_inputs()
     return np.concatenate([tf.matmul(x, w).numpy().ravel(),
                            tf.matmul(x, d, transpose_a=True).numpy().ravel()]).tolist()
 
