@@ -51,9 +51,24 @@ def main(config_path: str) -> int:
     except BaseException as raised:  # noqa: BLE001  (the script's failure is reported, not ours)
         lines = traceback.format_exception_only(type(raised), raised)
         error = (lines[-1].strip().splitlines() or [type(raised).__name__])[0]
+        if _raised_by_the_tracer(raised, script):
+            error = f"tf-rosetta's tracer failed (a bug of tf-rosetta, please report it): {error}"
     sys.stdout.flush()
     recorder.write(error=error)
     return 0
+
+
+def _raised_by_the_tracer(raised: BaseException, script: str) -> bool:
+    """Whether the innermost frame of the script's or the tracer's code is the tracer's."""
+    ours = os.path.dirname(os.path.abspath(__file__))
+    last = None
+    for frame in traceback.extract_tb(raised.__traceback__):
+        path = os.path.abspath(frame.filename)
+        if path == os.path.abspath(script):
+            last = "script"
+        elif path.startswith(ours) and not path.endswith("child.py"):
+            last = "tracer"
+    return last == "tracer"
 
 
 if __name__ == "__main__":

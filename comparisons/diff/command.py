@@ -72,7 +72,7 @@ def command_diff(args) -> int:
                                                       args.steps, perturb_seed=seed) for seed in agreement.SEEDS],
                                         timeout)
                 comparison = compare(a, b, alignment, reruns)
-                envelope_note = (f" (floor: A rerun from its start moved by a few ulps, seeds "
+                envelope_note = (f" (floor: A rerun from its start and learning rate moved by a few ulps, seeds "
                                  f"{', '.join(map(str, agreement.SEEDS))}; within = at most "
                                  f"{agreement.FLOOR_MULTIPLE}x the floor)")
     except runner.ScriptFailed as failed:

@@ -147,7 +147,8 @@ def _set_start(tf, recorder: Recorder, pairs) -> None:
     with tf.init_scope():
         wanted = recorder.start_values([(key, _numpy(_read(tf, variable))) for key, variable in pairs])
         for key, value in wanted.items():
-            by_key[key].assign(np.asarray(value).astype(by_key[key].dtype.as_numpy_dtype))
+            dtype = by_key[key].dtype  # a tf.DType, or a Keras 3 variable's name of one
+            by_key[key].assign(np.asarray(value).astype(getattr(dtype, "as_numpy_dtype", dtype)))
 
 
 def _install_tape(tf, recorder: Recorder, registry: Registry) -> None:
@@ -155,7 +156,10 @@ def _install_tape(tf, recorder: Recorder, registry: Registry) -> None:
         def __enter__(self):
             if not recorder.started and (recorder.set_values or recorder.perturb_seed is not None):
                 pairs = [(registry.key_of(v), v) for v in registry.variables if getattr(v, "trainable", False)]
-                _set_start(tf, recorder, pairs)
+                if recorder.set_values:
+                    pairs = [(key, v) for key, v in pairs if key in recorder.set_values]
+                if pairs:  # else the variables are made inside the tape: the first update sets them
+                    _set_start(tf, recorder, pairs)
             return original(self)
         return __enter__
 
@@ -183,9 +187,19 @@ def _record_update(tf, recorder: Recorder, registry: Registry, label: str, varia
     loss, batch = state.loss, state.batch
     state.loss = None
     keys = [registry.key_of(variable) for variable in variables]
+    # No GradientTape was entered with these variables made (a layer built inside the tape): in a
+    # trace, setting them now still comes before the first execution; eagerly, the first update's
+    # gradients were taken at the old values, which the trace keeps as its start.
+    late_start = not recorder.started and (recorder.set_values or recorder.perturb_seed is not None)
+    if late_start and not tf.executing_eagerly():
+        _set_start(tf, recorder, list(zip(keys, variables)))
     if recorder.names is None:
         with tf.init_scope():  # inside a trace: the values the first execution will start from
             recorder.first_update([_name(v) for v in variables], keys, [_numpy(_read(tf, v)) for v in variables])
+    if late_start and tf.executing_eagerly():
+        recorder.note("start values set after the first update's forward pass (its variables were made "
+                      "inside the GradientTape): the first update's gradients came from the old values")
+        _set_start(tf, recorder, list(zip(keys, variables)))
     result = update()
     recorder.fired(label)
     if not recorder.same_variables(keys):
