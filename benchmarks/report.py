@@ -13,6 +13,7 @@ from benchmarks import HARNESS_SCHEDULE, SEED_EXPERIMENT
 SCHEDULE_KEYS = ("wall_s", "ideal_s", "wall_over_ideal", "programs_alone_s", "startup_s", "worst_slowdown",
                  "worst_slowdown_program")
 SCHEDULE_CPU_KEYS = ("programs_alone_cpu_s", "ideal_cpu_s", "wall_over_ideal_cpu")  # since 2026-12-04
+ORDER_KEYS = ("longest_first_tables_s", "longest_first_wall_s", "task_by_task_tables_s", "task_by_task_wall_s")
 
 BASELINES = ("eager_tape", "eager")  # the row every speed-up is measured against
 FLOOR = "numpy_reference"  # the row every distance is measured from
@@ -35,6 +36,7 @@ class Row:
     seed_seconds_per_call: float | None = None
     load_average: float | None = None  # the 1-minute load average when it finished
     schedule: dict | None = None  # the harness schedule's numbers (benchmarks/test_harness_schedule.py)
+    order: dict | None = None  # the two orders' table times (the same file), since 2026-12-05
 
     @property
     def per_step_s(self) -> float:
@@ -80,7 +82,8 @@ def parse(data: dict, source: str = "benchmark JSON") -> Run:
                       load_average=extra.get("load_average"),
                       schedule={**{key: extra[key] for key in SCHEDULE_KEYS},
                                 **{key: extra[key] for key in SCHEDULE_CPU_KEYS if key in extra}}
-                      if "wall_s" in extra else None)
+                      if "wall_s" in extra else None,
+                      order={key: extra[key] for key in ORDER_KEYS} if "task_by_task_wall_s" in extra else None)
         except (KeyError, TypeError, ValueError) as error:
             raise ReportError(f"{source}: benchmark {name} lacks a tf-rosetta field or value ({error})") from None
         if row.steps < 1 or not (math.isfinite(row.median_round_s) and row.median_round_s > 0):
@@ -170,10 +173,24 @@ def format_schedule(row: Row) -> str:
             f"{numbers['worst_slowdown']:.2f}x its time alone (programs under 0.5 s alone left out)")
 
 
+def format_order(row: Row) -> str:
+    """When each table came in both orders of the harness (comparisons/schedule.py)."""
+    numbers = row.order
+
+    def times(order):
+        return ", ".join(f"{seconds:.1f}" for seconds in numbers[f"{order}_tables_s"])
+
+    return (f"{row.what}\n"
+            f"tables at {times('task_by_task')} s of {numbers['task_by_task_wall_s']:.1f} s task by task; "
+            f"at {times('longest_first')} s of {numbers['longest_first_wall_s']:.1f} s longest first; "
+            f"wall ratio {numbers['task_by_task_wall_s'] / numbers['longest_first_wall_s']:.2f}")
+
+
 def format_task(run: Run, task: str, previous: Run | None = None) -> str:
     rows = run.rows_of(task)
-    if rows and rows[0].schedule is not None:
-        return format_schedule(rows[0])
+    if rows and any(row.schedule is not None or row.order is not None for row in rows):
+        return "\n".join(format_schedule(row) if row.schedule is not None else format_order(row)
+                         for row in rows if row.schedule is not None or row.order is not None)
     baseline, floor = baseline_of(run, task), run.find(task, FLOOR)
     unit = "call" if task == SEED_EXPERIMENT else "step"
     width = max([32] + [len(row.variant) for row in rows])  # rows of another runtime are named for it

@@ -53,3 +53,36 @@ def test_compare_against_its_ideal_schedule(benchmark, task):
         worst_slowdown=slowed[worst], worst_slowdown_program=" ".join(worst),
         checked="every task agrees", load_average=os.getloadavg()[0],
     )
+
+
+FOUR_TASKS = ("linear_regression", "mammal_bird", "polynomial_fit", "xor")
+
+
+@pytest.mark.parametrize("task", [HARNESS_SCHEDULE])
+def test_task_by_task_prints_the_first_table_early_at_the_cost_of_longest_first(benchmark, task):
+    """compare of four tasks in both orders: when each table comes, and the whole run's time."""
+    from comparisons import schedule
+
+    specs = [registry.load_spec(name) for name in FOUR_TASKS]
+    found = {}
+
+    def run(order):
+        start, tables = time.perf_counter(), []
+        for comparison in harness.iter_comparisons(specs, jobs=default_jobs(), order=order):
+            assert comparison.ok, comparison.spec.task
+            tables.append(time.perf_counter() - start)
+        return tables, time.perf_counter() - start
+
+    def both():
+        found["longest_first"] = run(schedule.longest_first)
+        found["task_by_task"] = run(schedule.task_by_task)
+
+    benchmark.pedantic(both, rounds=1, iterations=1)
+    (longest_tables, longest_wall), (task_tables, task_wall) = found["longest_first"], found["task_by_task"]
+    benchmark.extra_info.update(
+        task=task, variant="order", steps=1, what=f"compare of {', '.join(FOUR_TASKS)} in both orders",
+        longest_first_tables_s=longest_tables, longest_first_wall_s=longest_wall,
+        task_by_task_tables_s=task_tables, task_by_task_wall_s=task_wall,
+        first_table_share=task_tables[0] / task_wall, wall_ratio=task_wall / longest_wall,
+        checked="every task agrees in both orders", load_average=os.getloadavg()[0],
+    )

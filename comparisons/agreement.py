@@ -39,9 +39,12 @@ SEEDS = (1, 2, 3)
 # converging run's reruns can end in the same float32 values while programs that sum in
 # another order end an ulp or two apart.
 MIN_ULPS = 4
-# How far past the floor a program may go: chosen on the sweep (docs/agreement.md), where
-# every program that computes the same thing stayed within MEASURED_WORST of the floor.
-FLOOR_MULTIPLE = 8.0
+# How far past the floor a program may go. Across the sweep (docs/agreement.md) the programs
+# that compute the same ops in another order stay within about 4.5 times the floor; 16 leaves a
+# factor of three for other machines of this kind (another vector width sums in other orders),
+# and a real difference is far beyond it: Keras Adam's default epsilon against TF1's is 180
+# times mammal_bird's floor, 3.5e4 times mnist_mlp's.
+FLOOR_MULTIPLE = 16.0
 # A rerun is a fork of the run when it ends this many times further from the oracle than
 # agreement allows: drift along one trajectory stays within a few times the smallest pair's
 # spread, a fork (another side of a ReLU, Adam's step on a gradient that was zero) is a jump.

@@ -18,6 +18,7 @@ from comparisons.errors import add_jobs_option, positive_int
 from implementations import runtimes
 
 SITE = "site"  # where show and plot write by default
+NOTEBOOKS = "notebooks"  # where notebooks writes by default (not committed: .gitignore)
 BENCH_OUTPUT = "bench-results"
 MAX_ROUNDS = 1000
 # The bench names that are not tasks, here so that `bench --help` names them without the
@@ -99,6 +100,16 @@ def checkpoints(commands) -> argparse.ArgumentParser:
     return parser
 
 
+def notebooks(commands) -> argparse.ArgumentParser:
+    parser = commands.add_parser("notebooks", help="each program as a Jupyter notebook, generated from its file")
+    parser.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
+    parser.add_argument("--output", default=NOTEBOOKS, metavar="DIR", help=f"default: {NOTEBOOKS}/")
+    parser.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
+                        help=f"the runtime the first cell activates: {', '.join(runtimes.RUNTIMES)} "
+                             f"(default {runtimes.DEFAULT}; see README, Runtimes)")
+    return parser
+
+
 # diff: what the command needs before it imports comparisons/diff (docs/diff.md).
 DIFF_SETTINGS = ("package", "tensorflow")
 DIFF_TIMEOUT = 900.0
@@ -136,4 +147,3 @@ def diff(commands) -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="PATH", help="write every number as JSON")
     parser.add_argument("--plot", metavar="PATH", help="write |Δ| by update per variable as a PNG (log scale)")
     return parser
-

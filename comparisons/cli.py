@@ -190,6 +190,12 @@ def command_checkpoints(args) -> int:
     return command.command_checkpoints(args)
 
 
+def command_notebooks(args) -> int:
+    from comparisons import notebooks
+
+    return notebooks.command_notebooks(args)
+
+
 def command_diff(args) -> int:
     from comparisons.diff import command
 
@@ -198,7 +204,8 @@ def command_diff(args) -> int:
 
 EXTRA_COMMANDS = ((arguments.show, command_show), (arguments.plot, command_plot),
                   (arguments.divergences, command_divergences), (arguments.bench, command_bench),
-                  (arguments.checkpoints, command_checkpoints), (arguments.diff, command_diff))
+                  (arguments.checkpoints, command_checkpoints), (arguments.notebooks, command_notebooks),
+                  (arguments.diff, command_diff))
 
 
 def build_parser() -> argparse.ArgumentParser:

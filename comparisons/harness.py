@@ -1,6 +1,6 @@
 """The agreement harness: run every program of a task and compare them.
 
-Each style is compared with the NumPy oracle (every per-step loss, the final weights, the
+The harness runs the programs in worker processes; comparisons/judge.py judges each. Each style is compared with the NumPy oracle (every per-step loss, the final weights, the
 probe predictions and the metrics each program evaluated with its own API) within a multiple
 of the run's own rounding floor, measured by training the oracle again from starts moved by a
 few ulps (comparisons/agreement.py). Metrics that count examples (accuracy) move only as far
@@ -24,34 +24,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from comparisons import agreement, schedule
+from comparisons.judge import Difference, confirm, difference
 from implementations import devices, registry, runtimes
-from implementations.contract import EXACT_METRICS, TaskSpec, TrainingResult
-
-QUANTITIES = ("losses", "weights", "predictions", "metrics")
+from implementations.contract import TaskSpec, TrainingResult
 
 # Each program builds its own Keras model, so TensorFlow's "retracing" warnings are expected.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
-
-
-@dataclass
-class Difference:
-    """The largest |a - b| of each quantity, and whether all stay within the rounding floor."""
-
-    losses: float = 0.0
-    weights: float = 0.0
-    predictions: float = 0.0
-    metrics: float = 0.0
-    within: bool = True
-    bitwise: bool = True
-    problems: list[str] = field(default_factory=list)
-    # Against the oracle: the largest |Δ| as a multiple of the floor, and where the program
-    # leaves FLOOR_MULTIPLE times it (None: it does not).
-    floor_multiple: float = 0.0
-    worst: str = ""
-    parting: agreement.Parting | None = None
-    explained_by: tuple[str, ...] = ()  # the spec's known differences, when it parts computing otherwise
-    # Of those, the ones whose oracle variant the program follows within the floor, run to confirm.
-    confirmed_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -116,78 +94,6 @@ class TaskComparison:
     @property
     def ok(self) -> bool:
         return all(run.ok for run in self.runs.values()) and self.floors is not None
-
-
-def _flatten_weights(result: TrainingResult, names) -> np.ndarray:
-    return np.concatenate([np.ravel(result.weights[name]) for name in names])
-
-
-def _problems_of_layout(actual: TrainingResult, expected: TrainingResult) -> list[str]:
-    problems = []
-    if sorted(actual.weights) != sorted(expected.weights):
-        problems.append(f"weights named {sorted(actual.weights)}, expected {sorted(expected.weights)}")
-    else:
-        for name in expected.weights:
-            a, e = np.shape(actual.weights[name]), np.shape(expected.weights[name])
-            if a != e:
-                problems.append(f"weight {name} has shape {a}, expected {e}")
-    if np.shape(actual.losses) != np.shape(expected.losses):
-        problems.append(f"losses have shape {np.shape(actual.losses)}, expected {np.shape(expected.losses)}")
-    if np.shape(actual.predictions) != np.shape(expected.predictions):
-        problems.append(f"predictions have shape {np.shape(actual.predictions)}, "
-                        f"expected {np.shape(expected.predictions)}")
-    if sorted(actual.metrics) != sorted(expected.metrics):
-        problems.append(f"metrics named {sorted(actual.metrics)}, expected {sorted(expected.metrics)}")
-    return problems
-
-
-def difference(actual: TrainingResult, expected: TrainingResult, floors: agreement.Floors | None = None,
-               known: tuple[str, ...] = ()) -> Difference:
-    """The largest |a - b| of each quantity and whether they are bitwise equal; against the
-    oracle (floors given), also whether each stays within FLOOR_MULTIPLE times the floor, and
-    where it parts: `known` names the catalog entries by which the program computes otherwise."""
-    found = Difference(problems=_problems_of_layout(actual, expected))
-    if found.problems:
-        found.within = found.bitwise = False
-        return found
-    names = sorted(expected.weights)
-    pairs = {"losses": (actual.losses, expected.losses),
-             "weights": (_flatten_weights(actual, names), _flatten_weights(expected, names)),
-             "predictions": (actual.predictions, expected.predictions),
-             "metrics": ([actual.metrics[name] for name in sorted(expected.metrics)],
-                         [expected.metrics[name] for name in sorted(expected.metrics)])}
-    for quantity, (a, e) in pairs.items():
-        a, e = np.asarray(a, np.float64), np.asarray(e, np.float64)
-        setattr(found, quantity, float(np.max(np.abs(a - e), initial=0.0)))
-        found.bitwise &= bool(np.array_equal(a, e))
-    if floors is None:
-        return found
-    ratios = agreement.ratios(actual, expected, floors)
-    largest = agreement.largest(ratios)
-    found.floor_multiple, found.worst = largest.ratio * agreement.FLOOR_MULTIPLE, largest.where
-    found.parting = agreement.parting(actual, expected, floors)
-    if found.parting is not None:
-        where = (f"from update {found.parting.update}" if found.parting.update is not None
-                 else f"in its {found.parting.quantity}")
-        found.problems.append(f"leaves the rounding floor {where}: {largest.where} at "
-                              f"{found.floor_multiple:.3g}x the floor (agreement: up to "
-                              f"{agreement.FLOOR_MULTIPLE:g}x); {_kind_line(found.parting, known)}")
-    found.within = found.parting is None
-    if found.parting is not None and found.parting.kind != "ill-conditioned":
-        found.explained_by = known
-    found.bitwise &= found.within
-    return found
-
-
-def _kind_line(parting: agreement.Parting, known: tuple[str, ...]) -> str:
-    if parting.kind == "ill-conditioned":
-        return (f"ill-conditioned: it stays within the floor of the oracle retrained from a start moved by "
-                f"{agreement.ULPS} ulps (seed {parting.nearest_rerun}), so rounding alone chose its trajectory")
-    if known:
-        return ("computes something else, as its spec declares: "
-                + "; ".join(f"`tf-rosetta divergences {name}`" for name in known))
-    return (f"computes something else, and no catalog entry is declared for it: look at "
-            f"{parting.quantity} first")
 
 
 def _first_non_finite_step(result: TrainingResult) -> int | None:
@@ -283,7 +189,8 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
 
 
-def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = runtimes.DEFAULT):
+def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = runtimes.DEFAULT,
+             order=schedule.task_by_task):
     """(index, StyleRun) for each (task, program, spec) of work, as each finishes; in `jobs`
     worker processes if above 1 or if the runtime is not this process's.
 
@@ -301,15 +208,15 @@ def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = ru
     names = [(task, program) for task, program, _ in work]
     with concurrent.futures.ProcessPoolExecutor(max(1, min(jobs, len(work))), mp_context=context,
                                                 initializer=start_process, initargs=(runtime,)) as pool:
-        # The pool hands out programs in the order submitted: each free worker takes the
-        # longest left.
-        futures = {pool.submit(run_program, *work[index]): index for index in schedule.longest_first(names)}
+        # The pool hands out programs in the order submitted: each free worker takes the next.
+        futures = {pool.submit(run_program, *work[index]): index for index in order(names)}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
 
-def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str,
-                  reruns: list[StyleRun]) -> TaskComparison:
+def compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str,
+                 reruns: list[StyleRun]) -> TaskComparison:
+    """The task's comparison from its runs (the oracle's among them) and the oracle's reruns."""
     oracle = runs[registry.ORACLE].result
     floors = None
     if oracle is not None and all(rerun.result is not None and rerun.error is None for rerun in reruns):
@@ -319,33 +226,10 @@ def _compare_runs(spec: TaskSpec, runs: dict[str, StyleRun], runtime: str,
         for program in finished:
             found = difference(runs[program].result, oracle, floors, tuple(spec.known_differences.get(program, ())))
             if found.explained_by:
-                _confirm(spec, runs[program].result, floors, found)
+                confirm(spec, runs[program].result, floors, found)
             runs[program].versus_oracle = found
     pairs = {(a, b): difference(runs[a].result, runs[b].result) for a, b in itertools.combinations(finished, 2)}
     return TaskComparison(spec, runs, pairs, runtime, floors)
-
-
-def _confirm(spec: TaskSpec, result: TrainingResult, floors: agreement.Floors, found: Difference) -> None:
-    """Run the oracle with each declared entry's arithmetic in place of its own: the entries whose
-    variant the program follows within the floor explain its parting, confirmed."""
-    from comparisons.divergences import catalog  # only when a program parts: the catalog is large
-
-    confirmed, refuted = [], []
-    for name in found.explained_by:
-        variant = catalog.BY_NAME[name].oracle_variant
-        if variant is None:
-            continue
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            variant_result = variant(spec.task)(spec)
-        (refuted if agreement.parting(result, variant_result, floors, reruns=False) else confirmed).append(name)
-    found.confirmed_by = tuple(confirmed)
-    if confirmed:
-        found.problems[-1] += (f"; confirmed: the oracle with that arithmetic ({', '.join(confirmed)}) stays within "
-                               f"the floor of it at every update")
-    elif refuted:
-        found.explained_by = ()
-        found.problems[-1] += (f"; not confirmed: the oracle with that arithmetic ({', '.join(refuted)}) parts from "
-                               f"it too, so something else differs")
 
 
 def rerun_specs(spec: TaskSpec) -> list[TaskSpec]:
@@ -359,12 +243,13 @@ def _programs(task: str, programs) -> list[str]:
 
 
 def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_program=None,
-                     runtime: str = runtimes.DEFAULT):
+                     runtime: str = runtimes.DEFAULT, order=schedule.task_by_task):
     """Each task's comparison as soon as all its programs have trained (in the order they
     finish): the oracle and the given styles (default: the task's all), each style compared
     with the oracle and with each other, under the runtime. on_program(task, StyleRun) is
     called as each program finishes. A program the runtime cannot run is "not applicable".
-    The oracle's reruns from perturbed starts (the rounding floor) train beside them."""
+    The oracle's reruns from perturbed starts (the rounding floor) train beside them. `order`
+    (comparisons/schedule.py) gives the order in which the workers take the programs."""
     wanted = [_programs(spec.task, programs) for spec in specs]
     runs = [dict() for _ in specs]
     reruns = [dict() for _ in specs]
@@ -382,7 +267,7 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
             work.append((spec.task, registry.ORACLE, rerun))
             task_of.append(task_index)
             rerun_of.append(seed)
-    for index, run in _run_all(work, jobs, runtime):
+    for index, run in _run_all(work, jobs, runtime, order):
         task_index = task_of[index]
         if rerun_of[index] is not None:
             reruns[task_index][rerun_of[index]] = run
@@ -391,7 +276,7 @@ def iter_comparisons(specs: list[TaskSpec], programs=None, jobs: int = 1, on_pro
             if on_program is not None:
                 on_program(work[index][0], run)
         if len(runs[task_index]) == len(wanted[task_index]) and len(reruns[task_index]) == len(agreement.SEEDS):
-            yield _compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]}, runtime,
+            yield compare_runs(specs[task_index], {p: runs[task_index][p] for p in wanted[task_index]}, runtime,
                                 [reruns[task_index][seed] for seed in agreement.SEEDS])
 
 
@@ -402,10 +287,10 @@ def count_programs(specs: list[TaskSpec], programs=None, runtime: str = runtimes
 
 
 def compare_tasks(specs: list[TaskSpec], programs=None, jobs: int = 1,
-                  runtime: str = runtimes.DEFAULT) -> list[TaskComparison]:
+                  runtime: str = runtimes.DEFAULT, order=schedule.task_by_task) -> list[TaskComparison]:
     """iter_comparisons, all of them, in the order of specs."""
     found = {comparison.spec.task: comparison
-             for comparison in iter_comparisons(specs, programs, jobs, runtime=runtime)}
+             for comparison in iter_comparisons(specs, programs, jobs, runtime=runtime, order=order)}
     return [found[spec.task] for spec in specs]
 
 

@@ -1,8 +1,13 @@
-"""The order in which the harness trains programs: the longest first, by measured times.
+"""The order in which the harness trains programs: task by task, each task's longest first.
 
 With one worker process per core, a long program started last keeps one core busy while the
-others idle, so the harness starts the longest first (LPT scheduling), by the times measured
-in SECONDS_ALONE, not guessed by style.
+others idle, so the longest programs must start early (LPT scheduling), by the times measured
+in SECONDS_ALONE, not guessed by style. Ordering every program of every task longest first
+does that, but interleaves the tasks: each finishes with the run, and `compare` prints every
+table at the end. `task_by_task` keeps LPT's start (the task with the longest program first,
+each task's programs longest first) and finishes the tasks one after another: on the times
+below, for six tasks on two workers, the first table at 32% of the run and the run 0.2%
+longer than longest-first (benchmarks/test_harness_schedule.py measures both).
 
 The table is data: `python -m benchmarks.schedule_measure` measures it again (4 minutes
 here) and prints it. The measuring code is there, not here, because it runs the harness,
@@ -40,3 +45,14 @@ def seconds_alone(task: str, program: str) -> float:
 def longest_first(work: list[tuple[str, str]]) -> list[int]:
     """The indices of (task, program) pairs, the longest program first."""
     return sorted(range(len(work)), key=lambda index: seconds_alone(*work[index]), reverse=True)
+
+
+def task_by_task(work: list[tuple[str, str]]) -> list[int]:
+    """The indices of (task, program) pairs: the tasks by their longest program, longest first,
+    and each task's programs longest first, so that tasks finish one after another."""
+    longest = {}
+    for task, program in work:
+        longest[task] = max(longest.get(task, 0.0), seconds_alone(task, program))
+    tasks = sorted(longest, key=longest.get, reverse=True)
+    rank = {task: position for position, task in enumerate(tasks)}
+    return sorted(range(len(work)), key=lambda index: (rank[work[index][0]], -seconds_alone(*work[index])))

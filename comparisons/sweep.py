@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
-from comparisons import agreement, harness
+from comparisons import agreement, harness, judge
 from comparisons.errors import add_jobs_option
 from implementations import mnist_data, registry
 
@@ -104,6 +104,11 @@ def run(tasks, jobs: int, large_mnist: str | None, log=sys.stderr) -> dict:
         start = time.perf_counter()
         for comparison in harness.iter_comparisons([spec_for(task, configuration) for task in chosen], jobs=jobs):
             results[configuration.name, comparison.spec.task] = comparison
+            cells = _cells(comparison.floors, comparison.runs)
+            worst = max(cells, key=lambda program: cells[program].multiple or float("inf"), default=None)
+            if worst is not None:
+                print(f"sweep: {configuration.name} {comparison.spec.task}: worst {worst} "
+                      f"{_cell(cells[worst])}", file=log, flush=True)
         print(f"sweep: {configuration.name}: {time.perf_counter() - start:.1f} s", file=log, flush=True)
     return results
 
@@ -111,7 +116,7 @@ def run(tasks, jobs: int, large_mnist: str | None, log=sys.stderr) -> dict:
 def trained(results) -> dict:
     """What the runs computed, without the specs' data: enough to judge them again (`judged`)."""
     return {key: ({program: (run.result, run.error, run.not_applicable) for program, run in comparison.runs.items()},
-                  [run.result for run in comparison.floors.runs] if comparison.floors else None)
+                  list(comparison.floors.runs) if comparison.floors else None)
             for key, comparison in results.items()}
 
 
@@ -155,7 +160,7 @@ def judged(saved: dict) -> dict:
         for program, (result, error, not_applicable) in results.items():
             runs[program] = harness.StyleRun(program, 0.0, result=result, error=error, not_applicable=not_applicable)
             if result is not None and floors is not None and program != registry.ORACLE:
-                runs[program].versus_oracle = harness.difference(result, oracle, floors,
+                runs[program].versus_oracle = judge.difference(result, oracle, floors,
                                                                  tuple(known.get(program, ())))
         found[configuration, task] = (floors, _cells(floors, runs))
     return found

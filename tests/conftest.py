@@ -207,6 +207,7 @@ SLOW = (
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: left out of the default run; .ci/run runs it (README, Tests)")
+    config.addinivalue_line("markers", "notebooks: every notebook executed (minutes); .ci/run runs it (README, Notebooks)")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from comparisons import agreement, cli, harness, tables
+from comparisons import agreement, cli, harness, judge, tables
 from implementations import registry
 
 MNIST_TASKS = ", ".join(task for task in registry.TASKS if registry.uses_mnist(task))
@@ -134,7 +134,7 @@ def _failing_comparison():
     runs = {registry.ORACLE: harness.StyleRun(registry.ORACLE, 0.1, result=result()),
             "tf_function": harness.StyleRun("tf_function", 0.1, result=result(losses=(3.0, 2.5), W=((1.5,),)),
                                             quality_problems=["rounded predictions [1.0], expected [0.0]"])}
-    runs["tf_function"].versus_oracle = harness.difference(runs["tf_function"].result, runs[registry.ORACLE].result,
+    runs["tf_function"].versus_oracle = judge.difference(runs["tf_function"].result, runs[registry.ORACLE].result,
                                                            floors)
     return harness.TaskComparison(spec, runs, {}, floors=floors)
 
@@ -179,7 +179,7 @@ def test_agreement_and_quality_are_told_apart_in_one_line():
             for program in (registry.ORACLE, "tf1_session", "keras_sequential")}
     floors = floors_of(result())
     for program in ("tf1_session", "keras_sequential"):
-        runs[program].versus_oracle = harness.difference(result(), result(), floors)
+        runs[program].versus_oracle = judge.difference(result(), result(), floors)
     table = tables.format_table(harness.TaskComparison(registry.load_spec("xor"), runs, {}, floors=floors))
     assert table.splitlines()[-1] == f"xor: all styles agree; all miss the quality bar: {missed[0]}"
     assert not any(line.startswith("xor tf1_session:") for line in table.splitlines()), "not repeated per program"
@@ -194,7 +194,7 @@ def test_a_program_on_a_fork_of_the_run_is_named_ill_conditioned_and_does_not_fa
     floors = agreement.Floors.measure(oracle, [result(losses=(3.0, 2.0)), result(losses=(3.0, 2.0)), fork])
     runs = {registry.ORACLE: harness.StyleRun(registry.ORACLE, 0.1, result=oracle),
             "tf1_session": harness.StyleRun("tf1_session", 0.1, result=fork)}
-    runs["tf1_session"].versus_oracle = harness.difference(fork, oracle, floors)
+    runs["tf1_session"].versus_oracle = judge.difference(fork, oracle, floors)
     assert runs["tf1_session"].verdict == "ill-conditioned" and runs["tf1_session"].ok
     table = tables.format_table(harness.TaskComparison(registry.load_spec("xor"), runs, {}, floors=floors))
     assert "ill-conditioned: it stays within the floor of the oracle retrained" in table

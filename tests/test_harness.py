@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from comparisons import agreement
-from comparisons.harness import difference
+from comparisons.judge import difference
 from implementations.contract import TrainingResult
 
 
@@ -131,3 +131,14 @@ def test_the_schedule_has_a_measured_time_for_every_program_and_starts_the_longe
     work = [("mammal_bird", "tf1_session"), ("xor", "eager_tape"), ("linear_regression", "numpy_reference"),
             ("new_task", "its_program")]
     assert schedule.longest_first(work) == [3, 1, 0, 2]  # not measured yet: as if the longest
+
+
+def test_task_by_task_starts_the_task_with_the_longest_program_and_keeps_each_task_together():
+    from comparisons import schedule
+
+    work = [("mammal_bird", "tf1_session"), ("xor", "tf1_session"), ("mammal_bird", "eager_tape"),
+            ("xor", "eager_tape"), ("linear_regression", "numpy_reference")]
+    order = schedule.task_by_task(work)
+    assert [work[index] for index in order] == [
+        ("xor", "eager_tape"), ("xor", "tf1_session"),  # xor's eager program is the longest of all
+        ("mammal_bird", "eager_tape"), ("mammal_bird", "tf1_session"), ("linear_regression", "numpy_reference")]

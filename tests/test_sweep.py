@@ -63,14 +63,34 @@ def test_judging_saved_runs_tells_agreement_known_partings_and_failures_apart():
 
 
 @pytest.mark.parametrize("constant, text", [
-    ("FLOOR_MULTIPLE", "within **8 times** the floor"), ("ULPS", "whole number of ulps in [-2, 2]"),
+    ("FLOOR_MULTIPLE", "within **16 times** the floor"), ("ULPS", "whole number of ulps in [-2, 2]"),
     ("MIN_ULPS", "At least 4 ulps"), ("SEEDS", "`SEEDS` 1, 2, 3")])
 def test_the_agreement_document_states_the_constants_the_code_uses(constant, text):
     from pathlib import Path
 
     document = (Path(__file__).resolve().parents[1] / "docs" / "agreement.md").read_text()
     value = getattr(agreement, constant)
-    expected = {"FLOOR_MULTIPLE": "8", "ULPS": "2", "MIN_ULPS": "4", "SEEDS": "1, 2, 3"}[constant]
+    expected = {"FLOOR_MULTIPLE": "16", "ULPS": "2", "MIN_ULPS": "4", "SEEDS": "1, 2, 3"}[constant]
     assert (", ".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}") == expected, \
         f"agreement.{constant} changed: update docs/agreement.md ({text!r})"
     assert text in document
+
+
+def test_what_a_sweep_keeps_can_be_judged_again(tmp_path):
+    """--save keeps every run's numbers, --judge reads them back: the same cells without training."""
+    import pickle
+
+    from comparisons import harness, judge
+
+    oracle = result(losses=(3.0, 2.0))
+    floors = agreement.Floors.measure(oracle, [result(losses=(3.0, 2.0 + d)) for d in (1e-6, 2e-6, 3e-6)])
+    runs = {registry.ORACLE: harness.StyleRun(registry.ORACLE, 0.1, result=oracle),
+            "eager_tape": harness.StyleRun("eager_tape", 0.1, result=result(losses=(3.0, 2.0 + 1e-6))),
+            "keras_functional": harness.StyleRun("keras_functional", 0.0, not_applicable="not here")}
+    runs["eager_tape"].versus_oracle = judge.difference(runs["eager_tape"].result, oracle, floors)
+    comparison = harness.TaskComparison(registry.load_spec("xor"), runs, {}, floors=floors)
+    path = tmp_path / "sweep.pickle"
+    path.write_bytes(pickle.dumps(sweep.trained({("lr x1", "xor"): comparison})))
+    (floors_again, cells), = sweep.judged(pickle.loads(path.read_bytes())).values()
+    assert cells == sweep.judged_comparisons({("lr x1", "xor"): comparison})[("lr x1", "xor")][1]
+    assert np.array_equal(floors_again.losses, floors.losses) and list(cells) == ["eager_tape"]
