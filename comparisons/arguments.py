@@ -14,7 +14,7 @@ benchmarks take the two bench names below from here.
 
 import argparse
 
-from comparisons.errors import add_jobs_option
+from comparisons.errors import add_jobs_option, positive_int
 from implementations import runtimes
 
 SITE = "site"  # where show and plot write by default
@@ -107,4 +107,43 @@ def notebooks(commands) -> argparse.ArgumentParser:
     parser.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
                         help=f"the runtime the first cell activates: {', '.join(runtimes.RUNTIMES)} "
                              f"(default {runtimes.DEFAULT}; see README, Runtimes)")
+    return parser
+
+
+# diff: what the command needs before it imports comparisons/diff (docs/diff.md).
+DIFF_SETTINGS = ("package", "tensorflow")
+DIFF_TIMEOUT = 900.0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def diff(commands) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "diff", help="run two training scripts unmodified and compare them update by update (exit 1 if they part)")
+    parser.add_argument("a", metavar="A.py", help="the first script (the old program, say)")
+    parser.add_argument("b", metavar="B.py", help="the second script (its port)")
+    for label in ("a", "b"):
+        parser.add_argument(f"--{label}-runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
+                            help=f"how {label.upper()} gets Keras: {', '.join(runtimes.RUNTIMES)} "
+                                 f"(default {runtimes.DEFAULT}; jax: Keras fit only)")
+    parser.add_argument("--steps", type=positive_int, metavar="N", help="stop both scripts after N updates")
+    parser.add_argument("--timeout", type=_seconds, default=DIFF_TIMEOUT, metavar="SECONDS",
+                        help=f"stop a script that runs longer, exit 5 (default {DIFF_TIMEOUT:g})")
+    parser.add_argument("--init-from", choices=("a",),
+                        help="start B from A's initial values (set by the tracer before B's first update)")
+    parser.add_argument("--map", metavar="FILE", help="which variable of A is which of B: lines 'A_NAME B_NAME' "
+                                                      "(a name or #N, the N-th variable)")
+    parser.add_argument("--settings", choices=DIFF_SETTINGS, default="package",
+                        help="package (default): tf-rosetta's, oneDNN off so that eager and graph code round alike; "
+                             "tensorflow: TensorFlow's defaults, oneDNN on")
+    parser.add_argument("--json", metavar="PATH", help="write every number as JSON")
+    parser.add_argument("--plot", metavar="PATH", help="write |Δ| by update per variable as a PNG (log scale)")
     return parser

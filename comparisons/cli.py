@@ -196,9 +196,16 @@ def command_notebooks(args) -> int:
     return notebooks.command_notebooks(args)
 
 
+def command_diff(args) -> int:
+    from comparisons.diff import command
+
+    return command.command_diff(args)
+
+
 EXTRA_COMMANDS = ((arguments.show, command_show), (arguments.plot, command_plot),
                   (arguments.divergences, command_divergences), (arguments.bench, command_bench),
-                  (arguments.checkpoints, command_checkpoints), (arguments.notebooks, command_notebooks))
+                  (arguments.checkpoints, command_checkpoints), (arguments.notebooks, command_notebooks),
+                  (arguments.diff, command_diff))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,9 @@ EXIT_DISAGREE = 1  # a style disagrees with the oracle or misses the quality bar
 EXIT_USAGE = 2  # unknown task or style, bad option
 EXIT_DATA = 3  # a data file missing, unreadable or of the wrong shape
 EXIT_NON_FINITE = 4  # a style's loss became NaN or infinite
+# diff: a user's script that fails on its own (raises, exits with an error, runs past the
+# timeout, or makes no training update the tracer can see)
+EXIT_SCRIPT_FAILED = 5
 
 
 class UsageError(Exception):

@@ -40,7 +40,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, accepted, capsys):
 # What a call that only lists or explains must not import: each is seconds (TensorFlow,
 # Keras), or imports those for what it holds (the divergence entries, the benchmarks).
 HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "matplotlib", "benchmarks", "comparisons.divergences",
-         "comparisons.harness", "comparisons.show", "comparisons.bench", "comparisons.checkpoints")
+         "comparisons.harness", "comparisons.show", "comparisons.bench", "comparisons.checkpoints", "comparisons.diff")
 
 
 def _imported_by(argv):

@@ -1,0 +1,4 @@
+"""A script that hangs before it trains (waiting on a lock, a server, a file that never comes)."""
+import time
+
+time.sleep(3600)
