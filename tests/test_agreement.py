@@ -1,4 +1,4 @@
-"""The agreement model (comparisons/agreement.py) on hand-made runs: no training."""
+"""The agreement model (comparisons/agreement.py) on hand-made runs, and (slow) one parting it explains."""
 
 import numpy as np
 import pytest
@@ -72,3 +72,38 @@ def test_a_counted_metric_may_move_only_as_far_as_the_reruns_move_it():
     moving = agreement.Floors.measure(oracle, [run([1.0], accuracy=a) for a in (0.76, 0.76, 0.74)])
     # Pairs 0.01 (x3), 0 (the two 0.76), 0.02 (x2): two reruns alike do not set the floor alone.
     assert moving.metrics["accuracy"] == pytest.approx(0.01)
+
+
+PARTING_SCRIPT = """
+import dataclasses, json, sys
+import implementations
+from comparisons import harness
+from implementations import registry
+if __name__ == "__main__":
+    spec = dataclasses.replace(registry.load_spec("mnist_mlp"), learning_rate=0.002)
+    run = harness.compare_task("mnist_mlp", programs=["tf1_session"], spec=spec, jobs=2).runs["tf1_session"]
+    found = run.versus_oracle
+    print(json.dumps({"verdict": run.verdict, "update": found.parting.update if found.parting else None,
+                      "confirmed_by": list(found.confirmed_by)}))
+"""
+
+
+@pytest.mark.slow
+def test_mnist_mlp_s_tf1_program_at_twice_its_rate_agrees_or_parts_by_its_running_beta_powers(tmp_path):
+    """compare mnist_mlp --learning-rate 0.002 with one TensorFlow thread: TF1's running beta**t
+    puts a hidden unit an ulp from zero at update 7 (docs/agreement.md); where it parts, the
+    oracle rewritten with TF1's running powers must follow it (the entry, confirmed by a run)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "parting.py"
+    script.write_text(PARTING_SCRIPT)
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
+                               env={**os.environ, "TF_NUM_INTRAOP_THREADS": "1"},
+                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    if found["verdict"] != "agrees":
+        assert found == {"verdict": "parts (known)", "update": 7, "confirmed_by": ["tf1_adam_beta_power"]}
