@@ -189,6 +189,13 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
 
 
+def _in_worker(task: str, program: str, spec: TaskSpec) -> StyleRun:
+    """run_program, in a worker. The pool pickles the function it is given by name when a worker
+    frees up, not when it is submitted: a test that replaces run_program here in the meantime
+    must not break a training that runs in the background."""
+    return run_program(task, program, spec)
+
+
 def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = runtimes.DEFAULT,
              order=schedule.task_by_task):
     """(index, StyleRun) for each (task, program, spec) of work, as each finishes; in `jobs`
@@ -209,7 +216,7 @@ def _run_all(work: list[tuple[str, str, TaskSpec]], jobs: int, runtime: str = ru
     with concurrent.futures.ProcessPoolExecutor(max(1, min(jobs, len(work))), mp_context=context,
                                                 initializer=start_process, initargs=(runtime,)) as pool:
         # The pool hands out programs in the order submitted: each free worker takes the next.
-        futures = {pool.submit(run_program, *work[index]): index for index in order(names)}
+        futures = {pool.submit(_in_worker, *work[index]): index for index in order(names)}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
