@@ -248,6 +248,7 @@ def test_json_has_every_number_and_plot_writes_a_png(capsys, tmp_path):
 
 # The project's own programs, as user programs ------------------------------------------------
 
+@pytest.mark.slow  # 8,000 traced updates a side; the default suite's bitwise pair is the TF1/Keras scripts'
 def test_xor_tf1_session_and_keras_sequential_are_bitwise_at_every_update(capsys, tmp_path):
     code, lines, _, document = diff(capsys, tmp_path, "implementations/xor/tf1_session.py",
                                     "implementations/xor/keras_sequential.py")
@@ -303,7 +304,9 @@ def _worker_runs(mode: str, task: str, folder: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-@pytest.mark.parametrize("task", [pytest.param(task, marks=[] if task == "xor" else [pytest.mark.slow])
+# mammal_bird in the default suite (its programs train in about a second each); xor's 8,000
+# traced updates, eager ones among them, and the rest in the slow set.
+@pytest.mark.parametrize("task", [pytest.param(task, marks=[] if task == "mammal_bird" else [pytest.mark.slow])
                                   for task in registry.TASKS])
 def test_a_traced_run_computes_every_bit_of_an_untraced_run(task, tmp_path):
     workers = {mode: _worker_runs(mode, task, tmp_path / mode) for mode in ("traced", "untraced")
