@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
-from comparisons import agreement, harness, judge
+from comparisons import agreement, harness, judge, tables
 from comparisons.errors import add_jobs_option
 from implementations import mnist_data, registry
 
@@ -221,21 +221,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import importlib.metadata as metadata
-
-    return (f"{time.strftime('%Y-%m-%d')}, {platform.machine()} {model}, TensorFlow "
-            f"{metadata.version('tensorflow-cpu') if _installed('tensorflow-cpu') else metadata.version('tensorflow')}, "
-            f"Keras {metadata.version('keras')}, NumPy {np.__version__}")
-
-
-def _installed(distribution: str) -> bool:
-    import importlib.metadata as metadata
-
-    try:
-        metadata.version(distribution)
-        return True
-    except metadata.PackageNotFoundError:
-        return False
+    return (f"{time.strftime('%Y-%m-%d')}, {platform.machine()} {model}, TensorFlow {tables.tensorflow_version()}, "
+            f"Keras {tables.installed('keras')}, NumPy {np.__version__}")
 
 
 def main(argv=None) -> int:

@@ -13,17 +13,24 @@ RUNTIME_DESCRIPTION = {"tensorflow": "Keras 3 on TensorFlow", "tf_keras": "Keras
                        "jax": "Keras 3 on JAX"}
 
 
-def settings_line(runtime: str = runtimes.DEFAULT) -> str:
-    """The process-wide settings that decide whether styles round alike, and the runtime."""
+def installed(distribution: str) -> str:
+    """The installed version of a distribution, or "not installed"."""
     from importlib.metadata import PackageNotFoundError, version
 
-    def installed(distribution):
-        try:
-            return version(distribution)
-        except PackageNotFoundError:
-            return "not installed"
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
 
-    tensorflow = installed("tensorflow-cpu") if installed("tensorflow") == "not installed" else installed("tensorflow")
+
+def tensorflow_version() -> str:
+    """TensorFlow's version, from whichever wheel provides it (tensorflow-cpu on x86-64)."""
+    return installed("tensorflow-cpu") if installed("tensorflow") == "not installed" else installed("tensorflow")
+
+
+def settings_line(runtime: str = runtimes.DEFAULT) -> str:
+    """The process-wide settings that decide whether styles round alike, and the runtime."""
+    tensorflow = tensorflow_version()
     keras = {"tf_keras": installed("tf-keras"), "jax": installed("keras")}.get(runtime, installed("keras"))
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")
     line = (f"runtime {runtime}: {RUNTIME_DESCRIPTION[runtime]}"
