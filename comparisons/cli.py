@@ -51,9 +51,9 @@ def _check_mnist_applies(args, tasks) -> None:
 def _spec(task: str, args):
     """The task's spec, with the learning rate (and MNIST file) the user gave, if any."""
     if getattr(args, "mnist", None) is not None and registry.uses_mnist(task):
-        spec = registry.spec_module(task).build_spec(args.mnist)  # DataError (exit 3) if not MNIST
+        spec = registry.spec_of(task, args.mnist)  # DataError (exit 3) if not MNIST
     else:
-        spec = registry.load_spec(task)
+        spec = registry.spec_of(task)
     if getattr(args, "learning_rate", None) is not None:
         spec = dataclasses.replace(spec, learning_rate=args.learning_rate)
     return spec

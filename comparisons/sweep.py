@@ -71,10 +71,7 @@ def configurations(tasks, large_mnist: str | None) -> list[Configuration]:
 
 
 def spec_for(task: str, configuration: Configuration):
-    if configuration.mnist_path:
-        spec = registry.spec_module(task).build_spec(configuration.mnist_path)
-    else:
-        spec = registry.load_spec(task)
+    spec = registry.spec_of(task, configuration.mnist_path)
     spec = dataclasses.replace(spec, learning_rate=spec.learning_rate * configuration.rate_factor)
     return other_start(spec, configuration.start_seed) if configuration.start_seed is not None else spec
 

@@ -33,6 +33,24 @@ class Tolerance:
         return Tolerance(self.rtol + other.rtol, self.atol + other.atol, "sum of both styles' tolerances")
 
 
+QUANTITIES = ("losses", "weights", "predictions", "metrics")
+
+
+@dataclass(frozen=True)
+class Bitwise:
+    """A claim made to the bit: every program named computes these quantities byte for byte
+    alike (the oracle among them for a claim against it). The checks assert each claim for
+    every program it names, and the agreement table says exactly these claims."""
+
+    programs: tuple[str, ...]
+    quantities: tuple[str, ...] = ("losses", "weights", "predictions")
+
+    def __post_init__(self):
+        unknown = [quantity for quantity in self.quantities if quantity not in QUANTITIES]
+        if unknown or len(self.programs) < 2:
+            raise ValueError(f"a bitwise claim names two programs or more and quantities of {QUANTITIES}: {self}")
+
+
 @dataclass(frozen=True, eq=False)
 class TrainingResult:
     """What the harness compares: the same names and shapes for every style of a task."""
@@ -43,6 +61,11 @@ class TrainingResult:
     # The task's metrics (spec.metric_names), each computed by the program's own API after
     # training: Keras `evaluate`, ops run in the TF1 session, TF2 ops or `keras.metrics`.
     metrics: Mapping[str, float]
+
+
+# How a spec pickles by name: implementations/registry.py, which imports this module, puts its
+# reducer here (a spec -> (function, arguments), or None to pickle it whole).
+SPEC_REDUCER: list = []
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -65,11 +88,14 @@ class TaskSpec:
     # must agree exactly between programs; the others within the tolerance.
     metric_names: tuple[str, ...] = ()
     metrics_on: str = ""
-    # What the README claims to the bit, asserted so by the tests: quantities ("losses",
-    # "weights", "predictions", "metrics") equal to the oracle's in every style, and
-    # quantities equal between the styles.
-    bitwise_with_oracle: tuple[str, ...] = ()
-    bitwise_between_styles: tuple[str, ...] = ()
+    # What the documents claim to the bit, asserted so for every program named: groups of
+    # programs computing the same bytes (with the oracle, or among themselves).
+    bitwise: tuple[Bitwise, ...] = ()
+    # Runtime -> the programs that compute under it the bytes they compute under Keras 3 on
+    # TensorFlow (losses, weights, predictions, metrics); asserted by the slow set.
+    bitwise_across_runtimes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # How the agreement table explains what is not bitwise (docs/agreement.md, generated).
+    agreement_note: str = ""
     # Under another runtime than Keras 3 on TensorFlow (implementations/runtimes.py), every
     # style's tolerance against the oracle, measured there; absent: the runtime's results
     # are held to the default tolerances.
@@ -78,6 +104,16 @@ class TaskSpec:
     # oracle's on purpose (another formula for the same number, a few ulps apart): `compare`
     # names them when that style leaves the run's rounding floor.
     known_differences: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The data file the spec was built from (an MNIST task's --mnist); None: the task's default.
+    data_file: str | None = None
+
+    def __reduce_ex__(self, protocol):
+        """Pickled as its task, its data file and the fields that differ from that spec, where
+        the registry can say (registry.reduced_spec): a worker process builds the task's data once
+        instead of receiving every array of it with every program it runs (16 MB an MNIST spec,
+        190 MB on a 60,000-digit file)."""
+        reduced = SPEC_REDUCER[0](self) if SPEC_REDUCER else None
+        return reduced or super().__reduce_ex__(protocol)
 
     @property
     def loss_count(self) -> int:
@@ -92,6 +128,9 @@ class TaskSpec:
     def with_steps(self, steps: int) -> "TaskSpec":
         """The same task trained for another number of updates (the checkpoint runs' short spec)."""
         return replace(self, steps=steps)
+
+    def bitwise_claims_of(self, program: str) -> list[Bitwise]:
+        return [claim for claim in self.bitwise if program in claim.programs]
 
     def tolerance_for(self, style: str, runtime: str = "tensorflow") -> Tolerance:
         if runtime in self.runtime_tolerances:

@@ -1,9 +1,13 @@
 """The tasks and styles of tf-rosetta: one name each, used as file name, pytest id and benchmark row."""
 
+import dataclasses
+import functools
 import importlib
+import os
 from types import ModuleType
 
-from implementations.contract import TaskSpec
+from implementations import contract
+from implementations.contract import DataError, TaskSpec
 
 TASKS = ("linear_regression", "polynomial_fit", "logistic_mnist", "mammal_bird", "xor", "mnist_mlp")
 STYLES = (
@@ -71,6 +75,48 @@ def spec_module(task: str) -> ModuleType:
 
 def load_spec(task: str) -> TaskSpec:
     return spec_module(task).SPEC
+
+
+def spec_of(task: str, data_file: str | None = None) -> TaskSpec:
+    """A task's spec on its default data, or (an MNIST task) on the data file given: built once
+    per process, so that every spec derived from it shares its arrays (and a worker process
+    rebuilds it from the task's name rather than receiving it: TaskSpec.__reduce_ex__)."""
+    return _spec_of(check_task(task), None if data_file is None else os.path.abspath(data_file))
+
+
+@functools.cache
+def _spec_of(task: str, data_file: str | None) -> TaskSpec:
+    if data_file is None:
+        return load_spec(task)
+    if not uses_mnist(task):
+        raise UnknownName(f"{task} reads no data file")
+    return spec_module(task).build_spec(data_file)
+
+
+def reduced_spec(spec: TaskSpec):
+    """How a spec pickles (TaskSpec.__reduce_ex__): its task, data file and the fields that differ
+    from spec_of(task, data_file), or None (pickled whole) where that is no spec of a task here."""
+    try:
+        base = spec_of(spec.task, spec.data_file)
+    except Exception:  # noqa: BLE001  (no registered task, or its data unreadable here)
+        return None
+    if type(base) is not type(spec):
+        return None
+    changed = {each.name: getattr(spec, each.name) for each in dataclasses.fields(spec)
+               if each.init and getattr(spec, each.name) is not getattr(base, each.name)}
+    return rebuilt_spec, (spec.task, spec.data_file, getattr(base, "data_description", None), changed)
+
+
+def rebuilt_spec(task: str, data_file: str | None, data_description: str | None, changed: dict) -> TaskSpec:
+    """A pickled spec, in the process that unpickles it: the task's spec there, with the changes."""
+    base = spec_of(task, data_file)
+    if getattr(base, "data_description", None) != data_description:
+        raise DataError(f"{task}: this process reads {getattr(base, 'data_description', None)}, "
+                        f"where the spec was built from {data_description}")
+    return dataclasses.replace(base, **changed)
+
+
+contract.SPEC_REDUCER[:] = [reduced_spec]
 
 
 def task_title(task: str) -> str:

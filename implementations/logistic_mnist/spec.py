@@ -7,12 +7,14 @@ not run never reads MNIST. No data is ever synthesised.
 """
 
 import functools
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from implementations import mnist_data
-from implementations.contract import DataError, TaskSpec, Tolerance, TrainingResult, constant
+from implementations import registry
+from implementations.contract import Bitwise, DataError, TaskSpec, Tolerance, TrainingResult, constant
 
 TITLE = "Multinomial logistic regression on MNIST, 784 -> 10 softmax, SGD"
 NUM_FEATURES = 28 * 28
@@ -81,11 +83,18 @@ def build_spec(path=None) -> LogisticMnistSpec:
     return LogisticMnistSpec(
         task="logistic_mnist",
         metric_names=("accuracy",),
-        bitwise_between_styles=("losses", "weights", "predictions"),
+        bitwise=(Bitwise(registry.STYLES, ("losses", "weights", "predictions")),
+                 Bitwise(DISTRIBUTED_STYLES, ("losses", "weights", "predictions"))),
+        # Measured: under Keras 2 every program computes the bytes it computes under Keras 3 (and
+        # multiworker_keras, which runs there only, those of the other distributed programs).
+        bitwise_across_runtimes={"tf_keras": registry.programs_of("logistic_mnist")[:-1]},
+        agreement_note="the oracle: NumPy's OpenBLAS sums the 784 products of each logit in another order than "
+                       "TensorFlow's Eigen; the distributed programs: two replicas' gradients added as two halves",
         metrics_on="the test images",
         # The title names no file: it appears in generated pages that must not depend on the machine.
         title=TITLE,
         data_description=data.description,
+        data_file=None if path is None else os.path.abspath(path),
         x_train=constant(x_train),
         y_train=constant(data.y_train, dtype=np.int32),
         probe_inputs=constant(x_test),

@@ -14,12 +14,14 @@ bit for bit against the op and against a Keras Dropout layer.
 """
 
 import functools
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from implementations import mnist_data
-from implementations.contract import DataError, TaskSpec, Tolerance, TrainingResult, constant
+from implementations import registry
+from implementations.contract import Bitwise, DataError, TaskSpec, Tolerance, TrainingResult, constant
 from implementations.logistic_mnist.spec import batch_order
 
 TITLE = "MLP on MNIST, 784 -> 128 BatchNorm ReLU Dropout(0.2) -> 10, Adam"
@@ -145,9 +147,20 @@ def build_spec(path=None) -> MnistMlpSpec:
         task="mnist_mlp",
         metric_names=("accuracy",),
         metrics_on="the test images",
+        bitwise=(Bitwise(("tf_function", "keras_sequential", "keras_functional", "keras_subclassed"),
+                         ("losses", "weights", "predictions")),
+                 Bitwise(("mirrored_tape", "multiworker_tape"), ("losses", "weights", "predictions"))),
+        # Measured: under Keras 2 every program that runs there computes Keras 3's bytes (its Keras
+        # programs do not run there: see implementations/runtimes.py).
+        bitwise_across_runtimes={"tf_keras": (registry.ORACLE, "tf1_session", "eager_tape", "tf_function",
+                                              "mirrored_tape", "multiworker_tape")},
+        agreement_note="the eager program a few ulps from the graph ones (graph code regroups BatchNorm's gradient "
+                       "sums); the oracle: BLAS sums, and TF1's Adam keeps `beta**t` as a running product; "
+                       "`mirrored_keras`: synchronized BatchNorm's variance as E(x^2) - E(x)^2",
         # The title names no file: it appears in generated pages that must not depend on the machine.
         title=TITLE,
         data_description=data.description,
+        data_file=None if path is None else os.path.abspath(path),
         x_train=constant(x_train),
         y_train=constant(data.y_train, dtype=np.int32),
         probe_inputs=constant(x_test),  # predictions: the logits, in inference mode
@@ -212,10 +225,11 @@ def build_spec(path=None) -> MnistMlpSpec:
             # Keras's synchronized BatchNorm takes the variance as E(x^2) - E(x)^2 of the all-reduced
             # sums, not as the mean of squared deviations that the oracle and the custom loops compute.
             "mirrored_keras": Tolerance(
-                rtol=0, atol=1e-5,
+                rtol=0, atol=3e-5,
                 reason="two replicas: synchronized BatchNorm's variance as E(x^2) - E(x)^2 of all-reduced sums, "
-                       "the gradients summed as two halves; worst measured: weights 4.1e-6 (W1), logits 2.4e-6, "
-                       "losses 2.4e-7; limit about 2.5x",
+                       "the gradients summed as two halves; worst measured: weights 1.5e-5 (W1; 2026-12-05, "
+                       "when tests/test_claims.py first held each tolerance to what its run measures: 1e-5 "
+                       "stated 4.1e-6), limit 2x",
             )},
         # Under Keras 2 (implementations/runtimes.py), measured there, every style but the Keras
         # programs, which are not applicable (Dropout's masks); under jax none runs.
