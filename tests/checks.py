@@ -108,19 +108,19 @@ def _bitwise_equal(a, b) -> bool:
 
 
 def check_bitwise_claims(task, program, comparison, standalone):
-    """What the spec (and the README) claims to the bit is bitwise: with the oracle, and
-    between the styles."""
+    """What the spec claims to the bit (its `bitwise` groups, which the agreement table says) is
+    bitwise: the program against every other program of each group it is in."""
     spec, mine = comparison.spec, _result(comparison, program)
-    oracle = _result(comparison, registry.ORACLE)
-    for quantity in spec.bitwise_with_oracle:
-        assert all(map(_bitwise_equal, _quantity(mine, quantity), _quantity(oracle, quantity))), \
-            f"{quantity} claimed bitwise equal to the oracle's"
-    # Between the six styles: the distributed ones sum the replicas' gradients in another order.
-    for other in registry.STYLES if program in registry.STYLES else ():
-        for quantity in spec.bitwise_between_styles if other != program else ():
+    claims = spec.bitwise_claims_of(program)
+    for claim in claims:
+        for other in claim.programs:
+            run = comparison.runs.get(other)
+            if other == program or run is None or run.not_applicable:
+                continue
             theirs = _result(comparison, other)
-            assert all(map(_bitwise_equal, _quantity(mine, quantity), _quantity(theirs, quantity))), \
-                f"{quantity} claimed bitwise equal between styles; differs from {other}"
+            for quantity in claim.quantities:
+                assert all(map(_bitwise_equal, _quantity(mine, quantity), _quantity(theirs, quantity))), \
+                    f"{quantity} claimed bitwise equal between {', '.join(claim.programs)}; {program} differs from {other}"
 
 
 def check_runs_alone_bitwise_and_prints_the_report(task, program, comparison, standalone):

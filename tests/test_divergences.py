@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from comparisons import divergences
 from implementations import registry
+from implementations.contract import Bitwise
 
 ENTRIES = {entry.name: entry for entry in divergences.CATALOG}
 README = Path(divergences.IMPLEMENTATIONS.parent, "README.md")
@@ -335,7 +336,8 @@ def test_the_alignment_check_catches_a_bitwise_claim_across_eager_and_graph_code
     path = divergences.IMPLEMENTATIONS / "mnist_mlp" / "eager_tape.py"
     code = divergences.program_code(path)
     assert entry.alignment_problems(path, code) == []
-    claimed = dataclasses.replace(registry.load_spec("mnist_mlp"), bitwise_between_styles=("losses",))
+    claimed = dataclasses.replace(registry.load_spec("mnist_mlp"),
+                                  bitwise=(Bitwise(("eager_tape", "tf_function"), ("losses",)),))
     monkeypatch.setattr(registry, "load_spec", lambda name: claimed)
     assert entry.alignment_problems(path, code)
     assert entry.alignment_problems(path, code + "\ntf.config.optimizer.set_experimental_options("

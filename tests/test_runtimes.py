@@ -154,3 +154,37 @@ def test_every_task_states_its_tolerance_under_each_runtime_with_a_reason():
             tolerance = spec.runtime_tolerances.get(runtime)
             assert tolerance is not None, f"{task}: no runtime_tolerances[{runtime!r}]"
             assert "measured" in tolerance.reason or tolerance.atol == tolerance.rtol == 0, (task, runtime)
+
+
+@pytest.mark.slow
+@needs["tf_keras"]
+@pytest.mark.parametrize("task", registry.TASKS)
+def test_under_keras_2_the_claimed_programs_compute_keras_3s_bytes(task, comparison_of):
+    """Each spec's `bitwise_across_runtimes["tf_keras"]` (the claims table of docs/agreement.md):
+    every program it names computes under Keras 2 the losses, weights, predictions and metrics it
+    computes under Keras 3, byte for byte; its `bitwise` groups hold there; and the spec's Keras 2
+    tolerance is within 10x of the worst difference measured there."""
+    from tests.checks import _bitwise_equal, _quantity
+    from tests.test_claims import assert_tolerances_tight
+
+    spec = registry.load_spec(task)
+    under_keras_2 = harness.compare_task(task, jobs=2, runtime="tf_keras")
+    keras_3 = comparison_of(task)
+    claimed = spec.bitwise_across_runtimes.get("tf_keras", ())
+    assert claimed, f"{task} claims nothing under tf_keras"
+    for program in claimed:
+        mine, theirs = under_keras_2.runs[program], keras_3.runs[program]
+        assert mine.result is not None and theirs.result is not None, (program, mine.failure, theirs.failure)
+        for quantity in ("losses", "weights", "predictions", "metrics"):
+            assert all(map(_bitwise_equal, _quantity(mine.result, quantity), _quantity(theirs.result, quantity))), \
+                f"{task} {program}: {quantity} under Keras 2 differ from Keras 3's"
+    # The spec's bitwise groups hold under Keras 2 too, among the programs that run there
+    # (logistic_mnist's multiworker_keras runs under Keras 2 only).
+    for claim in spec.bitwise:
+        ran = [program for program in claim.programs if under_keras_2.runs[program].result is not None]
+        for program in ran[1:]:
+            for quantity in claim.quantities:
+                assert all(map(_bitwise_equal, _quantity(under_keras_2.runs[program].result, quantity),
+                               _quantity(under_keras_2.runs[ran[0]].result, quantity))), \
+                    f"{task} under Keras 2: {program}'s {quantity} differ from {ran[0]}'s"
+    assert_tolerances_tight(task, under_keras_2, "tf_keras")
