@@ -17,9 +17,7 @@ def probe_adam_epsilon() -> Measured:
 
 ENTRY = Divergence(
     name="adam_epsilon",
-    title="Adam's epsilon: TF1 1e-8, Keras 1e-7",
-    differs="TF1 `AdamOptimizer` adds epsilon=1e-8 to sqrt(v); Keras `Adam` (also `tf.keras`) adds 1e-7. "
-            "It matters where gradients are small: with gradients near 1e-6 the step shrinks by ~10%.",
+    lesson=__doc__,
     quantity="max |Δweight|, Keras Adam vs TF1 AdamOptimizer, 200 steps, gradients ~1e-6 (betas aligned)",
     setting="`epsilon=1e-8` in Keras `Adam`",
     aligned_by="pass `epsilon=1e-8` to Keras `Adam` (the specs carry `epsilon`, every style passes it)",

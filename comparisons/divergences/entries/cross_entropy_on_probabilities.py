@@ -58,11 +58,7 @@ def from_logits(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="cross_entropy_on_probabilities",
-    title="Cross-entropy of a softmax output: clipped probabilities or logits",
-    differs="Keras's cross-entropy on probabilities uses the logits when it can find them (a Keras "
-            "softmax/sigmoid output carries them; in a graph it finds the Softmax op) and otherwise clips "
-            "to [1e-7, 1 - 1e-7] and takes the log: the same call gives 100.0 in `tf.function` and "
-            "16.12 eagerly, on logits [100, 0, 0] with the wrong label.",
+    lesson=__doc__,
     quantity="|Δloss| on logits [100, 0, 0], wrong label: Keras softmax output vs eager tf.nn.softmax output",
     setting="the loss from logits",
     aligned_by="compute the loss from logits in every style: `from_logits=True`, "

@@ -98,11 +98,7 @@ def weights_from_the_spec(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="default_initializers",
-    title="Default initial weights: TF1, tf.keras and Keras 3 draw different numbers",
-    differs="For the same shape and seed, TF1 `get_variable` (glorot_uniform, graph seed) and Keras "
-            "(`keras.utils.set_random_seed`) draw different kernels, and TF1 gives a bias Glorot-uniform "
-            "values where Keras gives zeros. Here `tf.keras` is Keras 3 itself (TensorFlow 2.16+), so "
-            "those two agree.",
+    lesson=__doc__,
     quantity="max |Δkernel|, (2, 3) kernel, seed 1: TF1 get_variable vs Keras 3 Dense",
     setting="explicit NumPy initial weights",
     aligned_by="explicit NumPy initial values (`spec.initial_weights`) in every style: "

@@ -93,10 +93,7 @@ def drops_by_rate(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="dropout_keep_prob",
-    title="Dropout: TF1's keep_prob is the fraction kept, TF2's rate the fraction dropped",
-    differs="`tf.compat.v1.nn.dropout(x, keep_prob=0.2)` keeps 20% and scales by 5; "
-            "`tf.nn.dropout(x, rate=0.2)` and Keras's `Dropout(0.2)` drop 20%, keep 80% and scale by 1.25. "
-            "The same number means complementary networks, with no error.",
+    lesson=__doc__,
     quantity="|Δ kept fraction|, 100,000 ones: tf.compat.v1.nn.dropout(keep_prob=0.2) vs "
              "tf.nn.dropout(rate=0.2), TF1 graph",
     setting="`rate=` (the fraction to drop)",

@@ -69,10 +69,7 @@ def one_step_an_epoch_or_epoch_means(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="fit_logs_running_mean",
-    title="Keras logs a running mean of the epoch's losses, not the step's loss",
-    differs="With several batches an epoch, `history.history['loss']` and the batch-end `logs['loss']` "
-            "are the mean over the epoch's batches so far, while TF1 and GradientTape loops record each "
-            "step's own loss.",
+    lesson=__doc__,
     quantity="max |Δloss|, Keras history vs each epoch's last step loss, 2 batches an epoch",
     setting="`steps_per_epoch=1`, or epoch means everywhere",
     aligned_by="one batch an epoch (`steps_per_epoch=1`): `history.history['loss'][i]` is the loss before "

@@ -76,10 +76,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="jit_compile_by_backend",
-    title="jit_compile: XLA by default on JAX, and False means op by op there",
-    differs="Keras 3's default `jit_compile='auto'` is XLA on JAX always, on TensorFlow only with a GPU; Keras "
-            "2's default is off (and it reads 'auto' as on). `jit_compile=False` runs a `tf.function` graph on "
-            "TensorFlow but op-by-op steps on JAX, several times slower. XLA rounds unlike op-by-op execution.",
+    lesson=__doc__,
     quantity="max |Δ| of losses and weights, Dense(1) fitted 200 SGD steps by Keras 3 on JAX: the default "
              "(XLA) vs jit_compile=False",
     setting="none: the default, and a tolerance under jax",

@@ -81,9 +81,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="keras_jit_compile",
-    title="Keras 3 compiles with XLA on a GPU by default",
-    differs="`compile(jit_compile='auto')`, the default, turns XLA on when a GPU is present and off on a "
-            "CPU-only machine; XLA fuses and reorders ops, so Keras programs round unlike the others.",
+    lesson=__doc__,
     quantity="max |Δ| of losses and weights, Keras fit with XLA (forced on the CPU) vs without, "
              "2-2-1 sigmoid net on XOR, 300 steps",
     setting="the default on a CPU",

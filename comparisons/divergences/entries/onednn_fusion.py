@@ -100,11 +100,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="onednn_fusion",
-    title="oneDNN fusion: graph code rounds unlike eager code",
-    differs="TensorFlow's oneDNN build fuses ops (matmul + bias + activation) in graphs only, so "
-            "`tf.function`, TF1 and Keras `fit` round unlike eager code; its kernels move eager results "
-            "too (logistic_mnist's eager weights by up to 1.5e-7). The setting `TF_ENABLE_ONEDNN_OPTS` "
-            "is read once, when TensorFlow is imported.",
+    lesson=__doc__,
     quantity="max |Δ| of losses and weights, eager vs tf.function, 2-2-1 sigmoid net on XOR, 500 SGD steps",
     setting="`TF_ENABLE_ONEDNN_OPTS=0`",
     aligned_by="`TF_ENABLE_ONEDNN_OPTS=0` before TensorFlow is imported (`implementations/__init__.py` "

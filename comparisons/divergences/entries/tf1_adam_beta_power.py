@@ -107,10 +107,7 @@ def declared_in_the_spec(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="tf1_adam_beta_power",
-    title="Adam's beta**t: TF1 a running float32 product, Keras the power",
-    differs="TF1 `AdamOptimizer` keeps beta1_power and beta2_power as float32 variables multiplied by the "
-            "betas after every update; Keras `Adam` computes beta**t each step. The step size drifts a few "
-            "ulps apart, the same way every step.",
+    lesson=__doc__,
     quantity=f"max relative |Δ| of Adam's step-size factor sqrt(1 - beta2**t) / (1 - beta1**t) over {STEPS} "
              "updates: float32 beta**t vs TF1's own beta powers",
     setting="a running float32 product",

@@ -84,14 +84,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="tf_thread_pools",
-    title="TensorFlow's thread pools: the thread count changes the sums",
-    differs="TensorFlow's CPU kernels split a matrix product across the intra-op thread pool, one thread per "
-            "core by default, and the split changes the order of the sums: `TF_NUM_INTRAOP_THREADS=1` moved "
-            "logistic_mnist's test probabilities (9.5e-7 to 5.4e-7 from the oracle) and took mnist_mlp's graph "
-            "programs out of tolerance (2.7e-4 in the losses, 6e-3 in the weights); "
-            "`TF_NUM_INTEROP_THREADS=1` alone (the pool that runs independent ops side by side) left mnist_mlp "
-            "within tolerance. TensorFlow reads both variables once, when it starts; `tf.config.threading` sets "
-            "the same before any op runs.",
+    lesson=__doc__,
     quantity="max |Δ|, tf.matmul of x (256, 784) @ w (784, 10) and x.T @ d in float32: 1 thread vs the "
              "default pools",
     setting="TensorFlow's default thread pools",
