@@ -1,10 +1,11 @@
 """cross_entropy_on_probabilities: the same cross-entropy call gives 100 or 16.12.
 
 Keras's cross-entropy on probabilities looks for the logits behind them: a Keras softmax
-output carries them, and in a graph it finds the Softmax op and takes its input. Failing
-that (an eager `tf.nn.softmax` tensor), it clips the probabilities to [1e-7, 1 - 1e-7]
-and takes the log. On logits [100, 0, 0] with a wrong label, -log(1e-7) = 16.12 instead
-of 100. Computing the loss from logits in every style removes the guesswork.
+(or sigmoid) output carries them, and in a graph it finds the Softmax op and takes its
+input. Failing that (an eager `tf.nn.softmax` tensor), it clips the probabilities to
+[1e-7, 1 - 1e-7] and takes the log. On logits [100, 0, 0] with a wrong label, -log(1e-7) =
+16.12 instead of 100: the same call gives 100 in a `tf.function` and 16.12 eagerly. Given
+logits, there is nothing to guess.
 """
 
 import re

@@ -2,8 +2,7 @@
 
 `tf.reduce_mean(tf.square(y - p))` with y of shape (n,) and p of shape (n, 1), as a
 Dense(1) model predicts, silently forms the (n, n) table of all differences; Keras's
-`'mse'` squeezes the last axis first. No error, a different number. Targets shaped like
-the predictions give both the same mean.
+`'mse'` squeezes the last axis first. No error, a different number.
 """
 
 import dataclasses

@@ -9,7 +9,7 @@ another mask in about a third of the entries, with the default algorithm or with
 `rng_alg="philox"` named. So a model with Dropout trains on other masks, not just other
 roundings, once XLA compiles it. (A seed that is a constant is folded while compiling, by
 the kernel, and with `rng_alg="philox"` agrees: the probe's details.) Without XLA the masks
-agree everywhere; where XLA must run, pass the masks in as data.
+agree everywhere.
 """
 
 import re
