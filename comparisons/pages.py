@@ -12,7 +12,6 @@ import difflib
 import html
 import itertools
 import os
-import re
 from pathlib import Path
 
 from pygments import highlight
@@ -89,32 +88,6 @@ def divergence_href(name: str) -> str:
     return f"{DIVERGENCES_PAGE}#{name}"
 
 
-def divergence_references(task: str, program: str) -> dict[int, list[list[str]]]:
-    """line -> the names of each `tf-rosetta divergences` in that line's comment, in order."""
-    found = {}
-    for line, names in divergence_catalog.references(concepts.program_path(task, program)):
-        found.setdefault(line, []).append(names)
-    return found
-
-
-def link_divergences(fragment: str, references: list[list[str]], href=divergence_href) -> str:
-    """One highlighted line with each entry name after `tf-rosetta divergences` made a link."""
-    out, position = fragment, 0
-    for names in references:
-        start = out.find("tf-rosetta divergences", position)
-        if start < 0:
-            break
-        position = start + len("tf-rosetta divergences")
-        for name in names:
-            match = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])").search(out, position)
-            if match is None:
-                break
-            link = f'<a class="divergence" href="{_e(href(name))}" title="tf-rosetta divergences {name}">{name}</a>'
-            out = out[:match.start()] + link + out[match.end():]
-            position = match.start() + len(link)
-    return out
-
-
 def diff_lines(a: str, b: str, a_name: str, b_name: str) -> list[str]:
     return list(difflib.unified_diff(a.splitlines(), b.splitlines(), a_name, b_name, lineterm=""))
 
@@ -183,8 +156,9 @@ def _columns_html(task: str, programs) -> str:
                     f'<br><small><a href="{_e(notebook_link(task, program))}">notebook</a></small></th>')
     highlighted = {program: highlighted_lines(source) for program, (source, _) in programs.items()}
     for program, lines in highlighted.items():
-        for line, references in divergence_references(task, program).items():
-            lines[line - 1] = link_divergences(lines[line - 1], references)
+        found = divergence_document.references_by_line(concepts.program_path(task, program))
+        for line, references in found.items():
+            lines[line - 1] = divergence_document.link_names(lines[line - 1], references, divergence_href)
     rows = []
     for index, name in enumerate((HEADER, *SECTIONS)):
         cells = [f'<th scope="row">{_e(name)}</th>']
@@ -342,8 +316,9 @@ def divergences_html() -> str:
 def divergence_links_markdown(task: str, program: str, section, base: str) -> list[str]:
     """Below a section's code in the Markdown twin: its `tf-rosetta divergences` names, linked."""
     last = section.first_line + len(section.lines) - 1
-    names = [name for line, found in divergence_references(task, program).items()
-             if section.first_line <= line <= last for names in found for name in names]
+    found = divergence_document.references_by_line(concepts.program_path(task, program))
+    names = [name for line, each in found.items() if section.first_line <= line <= last
+             for names in each for name in names]
     names = list(dict.fromkeys(names))
     if not names:
         return []

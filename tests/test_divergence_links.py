@@ -80,17 +80,17 @@ def test_the_programs_name_entries_in_their_comments():
 def test_several_names_options_and_text_after_them():
     line = ('<span class="c1"># tf-rosetta divergences --measure adam_epsilon adam_one_minus_beta: '
             'unlike adam_epsilon&#39;s default</span>')
-    linked = pages.link_divergences(line, [["adam_epsilon", "adam_one_minus_beta"]])
+    linked = document.link_names(line, [["adam_epsilon", "adam_one_minus_beta"]], pages.divergence_href)
     assert re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(\w+)</a>', linked) == [
         ("divergences.html#adam_epsilon", "adam_epsilon"),
         ("divergences.html#adam_one_minus_beta", "adam_one_minus_beta")]
     # The text after the names stays text, even where it repeats a name.
     assert linked.endswith(": unlike adam_epsilon&#39;s default</span>")
     # A name that is part of a longer word is not linked in its place.
-    assert pages.link_divergences("# tf-rosetta divergences not_adam_epsilon adam_epsilon",
-                                  [["adam_epsilon"]]).count("<a ") == 1
-    assert pages.link_divergences("# tf-rosetta divergences not_adam_epsilon adam_epsilon",
-                                  [["adam_epsilon"]]).startswith("# tf-rosetta divergences not_adam_epsilon <a ")
+    linked = document.link_names("# tf-rosetta divergences not_adam_epsilon adam_epsilon", [["adam_epsilon"]],
+                                 pages.divergence_href)
+    assert linked.count("<a ") == 1
+    assert linked.startswith("# tf-rosetta divergences not_adam_epsilon <a ")
 
 
 def test_the_markdown_twin_links_each_section_s_names_to_the_committed_page(tmp_path):

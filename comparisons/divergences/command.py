@@ -24,7 +24,8 @@ def render_text(entries=CATALOG, measured: dict | None = None, not_measurable: d
     for entry in entries:
         lines += ["", f"{entry.name}: {entry.title}", ""]
         for paragraph in entry.body:
-            lines += [*textwrap.wrap(paragraph, width=90, initial_indent="  ", subsequent_indent="  ",
+            lines += [*textwrap.wrap(paragraph, width=90, initial_indent="  ",
+                                     subsequent_indent="    " if paragraph.startswith("- ") else "  ",
                                      break_on_hyphens=False, break_long_words=False), ""]
         for label, text in facts(entry):
             lines.append(f"  {label + ':':<15}{text}")

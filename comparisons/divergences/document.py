@@ -1,6 +1,7 @@
-"""The catalog as documents: docs/divergences.md, and the HTML page that `tf-rosetta show` writes.
+"""The catalog as documents: docs/divergences.md, the HTML page that `tf-rosetta show` writes,
+and the links to them from the programs' comments.
 
-Both hold every entry under an anchor named after it (`#adam_epsilon`): the programs'
+Both pages hold every entry under an anchor named after it (`#adam_epsilon`): the programs'
 `# tf-rosetta divergences NAME` comments link there from the comparison pages.
 """
 
@@ -8,7 +9,7 @@ import html
 import re
 from pathlib import Path
 
-from .catalog import CATALOG, entry_module
+from .catalog import CATALOG, entry_module, references
 from .programs import IMPLEMENTATIONS, dependent_files
 from .record import MEASURED_ON
 
@@ -138,6 +139,36 @@ def render_html(entries=CATALOG) -> str:
     for entry in entries:
         items = "".join(f"<dt>{html.escape(label)}</dt><dd>{_html_text(text)}</dd>" for label, text in facts(entry))
         parts.append(f'<section id="{entry.name}"><h2><code>{entry.name}</code>: {_html_text(entry.title)}</h2>'
-                     + "".join(f"<p>{_html_text(paragraph)}</p>" for paragraph in entry.body)
+                     + "".join(f"<ul><li>{_html_text(paragraph[2:])}</li></ul>" if paragraph.startswith("- ")
+                               else f"<p>{_html_text(paragraph)}</p>" for paragraph in entry.body)
                      + f"<dl>{items}</dl></section>")
     return "\n".join(parts) + "</main>"
+
+
+# The programs' comments, linked -------------------------------------------------------------
+
+def references_by_line(path: Path) -> dict[int, list[list[str]]]:
+    """line -> the names of each `tf-rosetta divergences` in that line's comment, in order."""
+    found = {}
+    for line, names in references(path):
+        found.setdefault(line, []).append(names)
+    return found
+
+
+def link_names(fragment: str, found: list[list[str]], href) -> str:
+    """One highlighted line of HTML with each entry name after `tf-rosetta divergences` a link to href(name)."""
+    out, position = fragment, 0
+    for names in found:
+        start = out.find("tf-rosetta divergences", position)
+        if start < 0:
+            break
+        position = start + len("tf-rosetta divergences")
+        for name in names:
+            match = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])").search(out, position)
+            if match is None:
+                break
+            link = (f'<a class="divergence" href="{html.escape(href(name), quote=True)}" '
+                    f'title="tf-rosetta divergences {name}">{name}</a>')
+            out = out[:match.start()] + link + out[match.end():]
+            position = match.start() + len(link)
+    return out

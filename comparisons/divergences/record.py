@@ -1,5 +1,6 @@
 """What an entry is: the Divergence record, one Measured result, and where the recorded numbers come from."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -59,14 +60,23 @@ class Divergence:
     oracle_variant: Callable[[str], Callable] | None = None
 
     def _paragraphs(self) -> list[str]:
-        return [" ".join(paragraph.split()) for paragraph in self.lesson.strip().split("\n\n") if paragraph.strip()]
+        """The docstring's paragraphs, each as one line; each item of a list ("- ...") as a paragraph of its own."""
+        found = []
+        for paragraph in self.lesson.strip().split("\n\n"):
+            if paragraph.lstrip().startswith("- "):
+                found += ["- " + " ".join(item.split()) for item in re.split(r"^\s*- ", paragraph, flags=re.M)
+                          if item.strip()]
+            elif paragraph.strip():
+                found.append(" ".join(paragraph.split()))
+        return found
 
     @property
     def title(self) -> str:
         """The lesson in one line: the docstring's headline without "NAME: " and its full stop."""
         headline = self._paragraphs()[0]
         if not headline.startswith(f"{self.name}: "):
-            raise ValueError(f"entries/{self.name}.py: the docstring starts {headline[:40]!r}, not {self.name + ': '!r}")
+            raise ValueError(f"entries/{self.name}.py: the docstring starts {headline[:40]!r}, "
+                             f"not {self.name + ': '!r}")
         headline = headline.removeprefix(f"{self.name}: ").removesuffix(".")
         return headline[:1].upper() + headline[1:]
 

@@ -1,8 +1,8 @@
 """tf1_adam_beta_power: TF1's Adam multiplies beta**t up step by step; Keras takes the power.
 
 TF1's `AdamOptimizer` keeps `beta1_power` and `beta2_power` as float32 variables, starts
-them at the betas and multiplies each by its beta after every update; its step size is `lr
-* sqrt(1 - beta2_power) / (1 - beta1_power)`. Keras's `Adam` (and the oracles) compute
+them at the betas and multiplies each by its beta after every update; its step size is
+`lr * sqrt(1 - beta2_power) / (1 - beta1_power)`. Keras's `Adam` (and the oracles) compute
 `beta ** t` afresh each step. After t updates the running product carries t roundings, the
 power one, so TF1's step size drifts a few ulps from Keras's, the same way every step: a
 systematic difference, unlike the scattered rounding of another summation order, that a
