@@ -56,7 +56,8 @@ def divergences(commands) -> argparse.ArgumentParser:
     # The names are checked when the command runs (catalog.check_names): listing them here
     # would import every entry on every call.
     parser.add_argument("names", nargs="*", metavar="NAME", help="default: every entry")
-    parser.add_argument("--markdown", action="store_true", help="the README section, as Markdown")
+    parser.add_argument("--markdown", action="store_true", help="the catalog as Markdown: docs/divergences.md "
+                        "(`tf-rosetta divergences --markdown > docs/divergences.md` regenerates it)")
     parser.add_argument("--measure", action="store_true", help="re-measure every entry on this machine")
     return parser
 

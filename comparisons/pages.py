@@ -21,6 +21,8 @@ from pygments.lexers import PythonLexer
 from comparisons import agreement, arguments, concepts, notebooks, tables
 from comparisons.checkpoints.page import checkpoints_html
 from comparisons.concepts import HEADER, ROOT, SECTIONS
+from comparisons.divergences import catalog as divergence_catalog
+from comparisons.divergences import document as divergence_document
 from implementations import registry
 
 INDEX = "index.html"
@@ -73,6 +75,17 @@ def highlighted_lines(source: str) -> list[str]:
 
 def line_id(program: str, line: int) -> str:
     return f"{program}-L{line}"
+
+
+# The programs' `# tf-rosetta divergences NAME` comments link each NAME to its entry: on the
+# HTML page to divergences.html, which `show` writes beside it (it works offline, in the folder
+# as a whole, and the entry's anchor scrolls, which it would not in a .md file opened in a
+# browser); in the Markdown twin to docs/divergences.md in the checkout, for a code host.
+DIVERGENCES_PAGE = divergence_document.HTML_PAGE
+
+
+def divergence_href(name: str) -> str:
+    return f"{DIVERGENCES_PAGE}#{name}"
 
 
 def diff_lines(a: str, b: str, a_name: str, b_name: str) -> list[str]:
@@ -142,6 +155,10 @@ def _columns_html(task: str, programs) -> str:
                     f'<br><small>{_e(_docstring_title(sections))}</small>'
                     f'<br><small><a href="{_e(notebook_link(task, program))}">notebook</a></small></th>')
     highlighted = {program: highlighted_lines(source) for program, (source, _) in programs.items()}
+    for program, lines in highlighted.items():
+        found = divergence_document.references_by_line(concepts.program_path(task, program))
+        for line, references in found.items():
+            lines[line - 1] = divergence_document.link_names(lines[line - 1], references, divergence_href)
     rows = []
     for index, name in enumerate((HEADER, *SECTIONS)):
         cells = [f'<th scope="row">{_e(name)}</th>']
@@ -250,7 +267,8 @@ def task_html(task: str, comparison, figures, settings: str = "") -> str:
     if comparison.ok else 'NOT ALL STYLES AGREE with the NumPy oracle'}
  <span class="muted">(within {agreement.FLOOR_MULTIPLE:g}x the run's rounding floor)</span></p>
 <nav><a href="#code">side by side</a><a href="#diff">diff two programs</a><a href="#concepts">concept map</a>
-<a href="#agreement">agreement</a><a href="#checkpoints">checkpoints</a><a href="#figures">figures</a></nav>
+<a href="#agreement">agreement</a><a href="#checkpoints">checkpoints</a><a href="#figures">figures</a>
+<a href="{DIVERGENCES_PAGE}">divergences</a></nav>
 </header>
 <main>
 <section id="code"><h2>Side by side, section by section</h2>{_columns_html(task, programs)}</section>
@@ -280,13 +298,33 @@ def index_html(output: Path, verdicts: dict, extra_figures) -> str:
 the diff of any two, where each API writes the same concept, and the agreement with the NumPy oracle.</p></header>
 <main><section><h2>Tasks</h2><table class="data" id="tasks"><thead><tr><th>task</th><th>page</th>
 <th>verdict (this build)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
-<p class="muted">Styles: {", ".join(registry.STYLES)}; oracle: {registry.ORACLE}.</p></section>
+<p class="muted">Styles: {", ".join(registry.STYLES)}; oracle: {registry.ORACLE}.</p>
+<p>Where the APIs differ by default, and the settings that align them: <a href="{DIVERGENCES_PAGE}">the divergence
+catalog</a> (each program's <code># tf-rosetta divergences NAME</code> comment links to its entry).</p></section>
 <section id="figures"><h2>The activation functions of the course notes</h2>{_figures_html(extra_figures)}</section>
 </main>"""
     return _page("tf-rosetta", body)
 
 
+def divergences_html() -> str:
+    """The catalog's page in the site: every entry under the anchor the programs' comments link to."""
+    return _page("tf-rosetta: known differences between the APIs", divergence_document.render_html())
+
+
 # Markdown ---------------------------------------------------------------------------------
+
+def divergence_links_markdown(task: str, program: str, section, base: str) -> list[str]:
+    """Below a section's code in the Markdown twin: its `tf-rosetta divergences` names, linked."""
+    last = section.first_line + len(section.lines) - 1
+    found = divergence_document.references_by_line(concepts.program_path(task, program))
+    names = [name for line, each in found.items() if section.first_line <= line <= last
+             for names in each for name in names]
+    names = list(dict.fromkeys(names))
+    if not names:
+        return []
+    return ["Divergences named here: " + ", ".join(f"[`{name}`]({base}/docs/divergences.md#{name})"
+                                                   for name in names), ""]
+
 
 def task_markdown(task: str, comparison, figure_names: dict, output: Path) -> str:
     """The page for a code host: sections as headings, each program's code under them."""
@@ -313,6 +351,7 @@ def task_markdown(task: str, comparison, figure_names: dict, output: Path) -> st
             last = section.first_line + len(section.lines) - 1
             lines += [f"#### {program} ([lines {section.first_line}-{last}]({path}#L{section.first_line}-L{last}))",
                       "", "```python", *section.lines, "```", ""]
+            lines += divergence_links_markdown(task, program, section, base)
     lines += ["## Diffs, one style to the next", ""]
     names = list(programs)
     for a, b in zip(names, names[1:]):

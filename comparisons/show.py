@@ -14,7 +14,7 @@ from pathlib import Path
 
 from comparisons import concepts, tables
 from comparisons.errors import EXIT_DISAGREE, UsageError
-from comparisons.pages import INDEX, index_html, page_name, task_html, task_markdown
+from comparisons.pages import DIVERGENCES_PAGE, INDEX, divergences_html, index_html, page_name, task_html, task_markdown
 from implementations import registry
 
 
@@ -78,7 +78,7 @@ def terminal_program(task: str, program: str) -> str:
 # Building the site ----------------------------------------------------------------------
 
 def build(tasks, output: Path, comparisons: dict | None = None, log=print, jobs: int = 1) -> dict:
-    """Write each task's page, Markdown and figures, the index and the activation figure.
+    """Write each task's page, Markdown and figures, the divergence catalog, the index and the activation figure.
 
     comparisons: task -> TaskComparison already run; the other tasks are compared once
     each (in `jobs` processes), and that run serves the page, the Markdown and the figures
@@ -109,6 +109,7 @@ def build(tasks, output: Path, comparisons: dict | None = None, log=print, jobs:
         log(f"{output / page_name(task)}: {'all styles agree' if comparison.ok else 'NOT ALL STYLES AGREE'} "
             f"(comparison ready after {trained:.1f} s, page and figures in {time.perf_counter() - start - trained:.1f} s)")
         start = time.perf_counter()
+    (output / DIVERGENCES_PAGE).write_text(divergences_html(), encoding="utf-8")
     activation = activation_figure()
     pngs = plots.write([activation], None, output)
     index_verdicts = {task: "all styles agree" if ok else "NOT ALL STYLES AGREE" for task, ok in verdicts.items()}

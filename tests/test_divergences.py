@@ -20,7 +20,6 @@ from implementations import registry
 from implementations.contract import Bitwise
 
 ENTRIES = {entry.name: entry for entry in divergences.CATALOG}
-README = Path(divergences.IMPLEMENTATIONS.parent, "README.md")
 _measured = {}
 
 
@@ -379,9 +378,36 @@ def test_the_page_lists_every_entry_with_its_files(capsys):
     out = capsys.readouterr().out
     for entry in divergences.CATALOG:
         assert f"\n{entry.name}: {entry.title}" in out
+        assert f"probe:         comparisons/divergences/entries/{entry.name}.py" in out
     jit_files = divergences.dependent_files(ENTRIES["keras_jit_compile"])
     assert f"files ({len(jit_files)}):" in out
 
+
+def test_one_entry_prints_its_lesson_and_the_path_of_its_probe(capsys):
+    from comparisons import cli
+
+    assert cli.main(["divergences", "cross_entropy_on_probabilities"]) == 0
+    out = capsys.readouterr().out
+    entry = ENTRIES["cross_entropy_on_probabilities"]
+    words = " ".join(out.split())
+    for paragraph in entry.body:  # the docstring's paragraphs, wrapped for the terminal
+        assert paragraph in words
+    assert "-log(1e-7) = 16.12" in words
+    path = Path(divergences.IMPLEMENTATIONS.parent, "comparisons/divergences/entries/cross_entropy_on_probabilities.py")
+    assert "probe:         comparisons/divergences/entries/cross_entropy_on_probabilities.py" in out and path.exists()
+    assert f"aligned by:    {entry.aligned_by}" in out
+    assert "tested:        at least 80 with the defaults, at most 0 aligned" in out
+    assert out.count("\ncross_entropy_on_probabilities: ") == 1  # one entry, after the table
+
+
+def test_each_lesson_is_its_module_docstring_headed_by_its_name():
+    for name, entry in ENTRIES.items():
+        module = divergences.entry_module(name)
+        assert entry.lesson is module.__doc__, f"{name}: ENTRY takes lesson=__doc__"
+        assert module.__doc__.startswith(f"{name}: "), f"entries/{name}.py: the docstring starts with {name + ': '!r}"
+        assert "\n" not in entry.title and len(entry.title) <= 110, f"{name}: the headline is one line"
+        assert entry.body, f"{name}: the lesson says more than its headline"
+        assert not hasattr(entry, "differs")
 
 def test_an_unknown_entry_is_one_line_and_exit_2(capsys):
     from comparisons import cli
@@ -392,13 +418,32 @@ def test_an_unknown_entry_is_one_line_and_exit_2(capsys):
         f"tf-rosetta: unknown divergence 'adam_epsilom'; accepted: {', '.join(ENTRIES)}"]
 
 
-def test_the_readme_section_is_the_rendered_catalog():
+def test_the_committed_page_is_the_rendered_catalog():
+    """docs/divergences.md is what `tf-rosetta divergences --markdown` prints: a test fails when it is stale."""
     completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "divergences", "--markdown"],
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == divergences.render_markdown()
-    assert divergences.render_markdown() in README.read_text(), \
-        "README's 'Known differences between the APIs' is stale: paste `tf-rosetta divergences --markdown`"
+    assert completed.stdout == divergences.render_markdown()
+    committed = divergences.document.PAGE.read_text(encoding="utf-8") if divergences.document.PAGE.exists() else ""
+    assert committed == divergences.render_markdown(), (
+        "docs/divergences.md is stale (an entry or a program changed): regenerate it with "
+        f"`{divergences.document.REGENERATE}`")
+
+
+def test_the_page_names_each_entry_with_its_anchor_lesson_numbers_and_probe():
+    page = divergences.render_markdown()
+    table, sections = page.split('\n<a id="', 1)
+    for entry in divergences.CATALOG:
+        assert f"| [`{entry.name}`](#{entry.name}) |" in table
+        section = page.split(f'<a id="{entry.name}"></a>', 1)[1].split("\n<a id=", 1)[0]
+        assert f"## `{entry.name}`: " in section
+        assert f"- probe: [comparisons/divergences/entries/{entry.name}.py](../comparisons/divergences/entries/" \
+               f"{entry.name}.py)" in section
+        assert "- measured: " in section and "- aligned by: " in section and "- tested: " in section
+        assert len(section.split("\n\n")) >= 3, f"{entry.name}: the lesson's paragraphs"
+    # The links from docs/ to the probes resolve in the checkout.
+    for target in re.findall(r"\]\((\.\./[^)#]+)\)", page):
+        assert (divergences.document.PAGE.parent / target).exists(), target
 
 
 def test_each_entry_is_one_module_named_after_it_and_listed_in_order():

@@ -52,9 +52,12 @@ def site(tmp_path_factory, comparison_of):
 def test_build_writes_the_page_the_markdown_the_figures_and_the_index(site):
     names = {path.name for path in site.iterdir()}
     assert {f"{TASK}.html", f"{TASK}.md", f"{TASK}-losses.png", f"{TASK}-fit.png", "index.html",
-            "activations.png"} <= names
+            "activations.png", "divergences.html"} <= names
     index = (site / "index.html").read_text()
     assert f'href="{TASK}.html"' in index
+    # The catalog the programs' comments link to, beside the pages, linked from the index and each page.
+    assert 'href="divergences.html"' in index and 'href="divergences.html"' in (site / f"{TASK}.html").read_text()
+    assert '<section id="adam_epsilon">' in (site / "divergences.html").read_text()
     for task in registry.TASKS:
         assert f"<code>{task}</code>" in index
 

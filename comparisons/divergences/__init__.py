@@ -7,15 +7,18 @@ the probe that measured it: tests/test_divergences.py runs every probe and fails
 difference vanished or its alignment stopped working, and
 ``tf-rosetta divergences --measure`` re-measures on the machine at hand.
 
-One module per entry, in entries/, read top to bottom as a lesson: what differs, the
-probe, the alignment check, then the ``ENTRY = Divergence(...)`` record. Shared modules:
+One module per entry, in entries/, read top to bottom: the lesson (its docstring, which the
+record carries as ``lesson=__doc__``), the probe, the alignment check, then the
+``ENTRY = Divergence(...)`` record. Shared modules:
 
 - record.py: the Divergence and Measured types, MEASURED_ON, max_difference
 - programs.py: the program files an entry reaches, and checks several entries use
 - machine.py: what this machine is, for entries that measure a fact of the platform
 - catalog.py: the entries' order (ORDER), by name, and the programs' `tf-rosetta divergences`
   comments
-- command.py: the terminal page, the README section, and the CLI command
+- document.py: docs/divergences.md and the HTML page that `tf-rosetta show` writes, an anchor
+  per entry (the comparison pages link the programs' comments there)
+- command.py: the terminal page and the CLI command
 
 README.md here says how to add an entry.
 """
@@ -24,7 +27,9 @@ from .record import MEASURED_ON, Divergence, Measured, max_difference
 from .programs import IMPLEMENTATIONS, alignment_problems, dependent_files, program_code, program_files
 from .catalog import (BY_NAME, CATALOG, ORDER, check_names, entry_module, entry_modules, reference_problems,
                       references)
-from .command import command_divergences, render_markdown, render_text
+from .command import command_divergences, render_text
+from .document import render_markdown
+from . import document
 
 # Entry helpers that tests call by these names (new entries' tests import their module instead).
 from .entries.onednn_fusion import eager_versus_graph

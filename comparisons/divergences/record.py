@@ -1,5 +1,6 @@
 """What an entry is: the Divergence record, one Measured result, and where the recorded numbers come from."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -30,11 +31,13 @@ def no_platform_problem() -> str:
 @dataclass(frozen=True)
 class Divergence:
     name: str  # also the name of the entry's module in entries/
-    title: str
-    differs: str  # what differs, and why
+    # The lesson, told once: the entry module's docstring (`lesson=__doc__`). Its first line is
+    # "NAME: the headline." (the title); the paragraphs after it say what differs, why, and how
+    # the probe sees it.
+    lesson: str
     quantity: str  # what the two measured numbers are
-    setting: str  # the aligning setting, in a few words
-    aligned_by: str  # the aligning setting, in full
+    setting: str  # the aligning setting, in a few words (the summary table's cell)
+    aligned_by: str  # the change to make, short; the reasons are the lesson's
     recorded: Measured  # measured on MEASURED_ON (or as its details say)
     # The probe's verdict: the default difference is at least default_at_least and the
     # aligned one at most aligned_at_most (each with the reason in why).
@@ -55,6 +58,32 @@ class Divergence:
     # the entry's arithmetic in place of its own, task -> train(spec), or None where that
     # cannot be written. `compare` runs it to confirm that the entry explains a parting.
     oracle_variant: Callable[[str], Callable] | None = None
+
+    def _paragraphs(self) -> list[str]:
+        """The docstring's paragraphs, each as one line; each item of a list ("- ...") as a paragraph of its own."""
+        found = []
+        for paragraph in self.lesson.strip().split("\n\n"):
+            if paragraph.lstrip().startswith("- "):
+                found += ["- " + " ".join(item.split()) for item in re.split(r"^\s*- ", paragraph, flags=re.M)
+                          if item.strip()]
+            elif paragraph.strip():
+                found.append(" ".join(paragraph.split()))
+        return found
+
+    @property
+    def title(self) -> str:
+        """The lesson in one line: the docstring's headline without "NAME: " and its full stop."""
+        headline = self._paragraphs()[0]
+        if not headline.startswith(f"{self.name}: "):
+            raise ValueError(f"entries/{self.name}.py: the docstring starts {headline[:40]!r}, "
+                             f"not {self.name + ': '!r}")
+        headline = headline.removeprefix(f"{self.name}: ").removesuffix(".")
+        return headline[:1].upper() + headline[1:]
+
+    @property
+    def body(self) -> list[str]:
+        """The lesson's paragraphs after the headline, each as one line of text."""
+        return self._paragraphs()[1:]
 
     def problems(self, measured: Measured) -> list[str]:
         """Why a fresh measurement does not show the difference and its alignment."""

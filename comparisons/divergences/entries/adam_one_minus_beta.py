@@ -41,9 +41,7 @@ def betas_are_float32(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="adam_one_minus_beta",
-    title="Adam's 1 - beta: Keras in float64, TF1 in float32",
-    differs="Keras computes `1 - beta_2` in Python (float64) and casts: 0.001; TF1 computes it in float32 "
-            "from float32(0.999): 0.00099998713. The moment estimates drift apart by ~1e-5 relative.",
+    lesson=__doc__,
     quantity="max |Δweight|, Keras Adam vs TF1 AdamOptimizer, 200 steps (epsilon aligned)",
     setting="betas rounded to float32",
     aligned_by="pass the betas rounded to float32, `beta_1=float(np.float32(0.9))`, "

@@ -97,11 +97,7 @@ def carries_the_optimizer_state(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="adam_state_layout",
-    title="Adam's state: TF1 slots, beta powers and global_step; Keras iterations and optimizer.variables",
-    differs="TF1's `AdamOptimizer` keeps m (`<var>/Adam`), v (`<var>/Adam_1`), `beta1_power` and `beta2_power` "
-            "(beta**(t+1), running float32 products) and `global_step`; Keras 3's `Adam` keeps `iterations`, "
-            "`learning_rate` and m, v per variable, and takes beta**t as a power. Resumed from the weights "
-            "alone, Adam restarts (m = v = 0, t = 1).",
+    lesson=__doc__,
     quantity=f"max |Δloss| of steps {SAVED_AT}-{STEPS - 1}, y = a x^2 + b x + c, TF1 Adam saved after {SAVED_AT} "
              "steps and resumed in Keras 3 Adam (epsilon, betas aligned) vs the uninterrupted TF1 run: weights "
              "only vs m, v and the step converted",

@@ -57,10 +57,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="backend_initial_weights",
-    title="Seeded initial weights: Keras 2 and Keras 3 on TensorFlow agree, Keras 3 on JAX draws others",
-    differs="After `keras.utils.set_random_seed`, Keras 2 (`tf_keras`) and Keras 3 on TensorFlow draw bitwise "
-            "the same kernels (one stateless TensorFlow generator); Keras 3 on JAX draws from `jax.random`, "
-            "so the same seeded program starts elsewhere and ends elsewhere.",
+    lesson=__doc__,
     quantity="max |Δkernel| after set_random_seed(1), Dense glorot_uniform (2, 3) and he_normal (784, 10): "
              "Keras 3 on JAX vs on TensorFlow",
     setting="explicit NumPy initial weights",

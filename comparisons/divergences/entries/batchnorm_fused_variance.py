@@ -104,11 +104,7 @@ def averages_the_biased_variance(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="batchnorm_fused_variance",
-    title="BatchNorm's moving variance: the fused kernel (and tf.keras 2 on 4-D inputs) averages n/(n-1) x var",
-    differs="Every API normalises a batch by its biased variance. For the moving average, "
-            "`tf.nn.moments` and Keras 3 give the biased one; `fused_batch_norm(is_training=True)`, and so "
-            "tf_keras's BatchNormalization on 4-D inputs, give it times n/(n-1). Epsilon (1e-3) and momentum "
-            "(0.99) agree.",
+    lesson=__doc__,
     quantity="max relative |Δ| of the variance averaged into the moving variance, batch of 32: "
              "fused_batch_norm vs tf.nn.moments",
     setting="tf.nn.moments' biased variance",

@@ -107,10 +107,7 @@ def no_bitwise_claim_across_eager_and_graph(path: Path, source: str) -> list[str
 
 ENTRY = Divergence(
     name="batchnorm_gradient_sum_order",
-    title="BatchNorm's gradient: graph code sums its three terms in another order than eager code",
-    differs="BatchNorm's input gradient sums three terms (direct, through the mean, through the variance). "
-            "Eager code adds them in tape order; Grappler's arithmetic optimiser regroups them in every graph "
-            "(tf.function, TF1, fit), and a tf.function forward pass sums them in its own backward function.",
+    lesson=__doc__,
     quantity="max |Δgradient|, BatchNorm with batch statistics, (32, 16) input: tf.function vs eager",
     setting="a tolerance (or the optimiser off)",
     aligned_by="the task's tolerance, not a bitwise claim between eager and graph styles; bitwise needs "

@@ -80,10 +80,7 @@ def probe_batchnorm_per_replica_statistics() -> Measured:
 
 ENTRY = Divergence(
     name="batchnorm_per_replica_statistics",
-    title="Under a strategy, BatchNorm normalizes each replica's part of the batch with that part's statistics",
-    differs="Each replica calls BatchNormalization on its own part of the batch; with `synchronized=False`, Keras's "
-            "default, it normalizes with that part's mean and variance (and moves the moving statistics by them), "
-            "where one device uses the whole batch's. `synchronized=True` all-reduces the sums across replicas.",
+    lesson=__doc__,
     quantity="max |Δoutput|, BatchNormalization in training on 16 x 6 (halves differing by 1), two replicas vs one "
              "device",
     setting="`BatchNormalization(synchronized=True)`",

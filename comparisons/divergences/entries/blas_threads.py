@@ -4,8 +4,7 @@ OpenBLAS, the BLAS in NumPy's wheels, splits a matrix product across its threads
 core by default), and the split changes the order of the sums: the NumPy oracle's numbers
 would depend on the machine's core count. The probe computes the products of
 logistic_mnist's oracle with 1 thread, 2 threads, and 1 thread again. OpenBLAS reads
-`OPENBLAS_NUM_THREADS` once, when NumPy is imported, so each runs in a process of its own;
-`implementations/__init__.py` sets one thread before anything imports NumPy.
+`OPENBLAS_NUM_THREADS` once, when NumPy is imported, so each runs in a process of its own.
 
 A fact of the platform: it needs NumPy built on OpenBLAS, and two cores (OpenBLAS uses no
 more threads than there are cores).
@@ -57,10 +56,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="blas_threads",
-    title="NumPy's BLAS: the thread count changes the sums",
-    differs="OpenBLAS (in NumPy's wheels) splits a matrix product across its threads, one per core by "
-            "default, and the split changes the order of the sums: the NumPy oracle's numbers depend on the "
-            "machine's core count. The setting `OPENBLAS_NUM_THREADS` is read once, when NumPy is imported.",
+    lesson=__doc__,
     quantity="max |Δ|, x (256, 784) @ w (784, 10) and x.T @ d in float32: 2 BLAS threads vs 1",
     setting="`OPENBLAS_NUM_THREADS=1`",
     aligned_by="`OPENBLAS_NUM_THREADS=1` before NumPy is imported (`implementations/__init__.py` sets it "

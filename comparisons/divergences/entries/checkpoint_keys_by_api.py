@@ -80,12 +80,7 @@ def has_a_layout_of_its_format(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="checkpoint_keys_by_api",
-    title="Checkpoint keys: TF1 graph names, tf.train.Checkpoint object paths, Keras layer paths",
-    differs="A TF1 `Saver` keys variables by graph name (`a`, `a/Adam`, `global_step`), `tf.train.Checkpoint` by "
-            "object path (`a/.ATTRIBUTES/VARIABLE_VALUE`, `optimizer/_variables/2/...`), Keras 3's `.weights.h5` "
-            "by layer path (`layers/dense/vars/0`, `optimizer/vars/2`). `Checkpoint.read` of a TF1 checkpoint "
-            "matches global names only: default-named variables and Keras's optimizer state stay unrestored, "
-            "silently.",
+    lesson=__doc__,
     quantity="share of a TF1 Adam checkpoint's training state (3 weights, m and v of each, the step) not restored "
              "bitwise into tf.Variables and Keras 3 Adam: tf.train.Checkpoint(...).read vs a key mapping",
     setting="a key mapping, written out",

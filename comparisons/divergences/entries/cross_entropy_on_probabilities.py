@@ -1,10 +1,11 @@
 """cross_entropy_on_probabilities: the same cross-entropy call gives 100 or 16.12.
 
 Keras's cross-entropy on probabilities looks for the logits behind them: a Keras softmax
-output carries them, and in a graph it finds the Softmax op and takes its input. Failing
-that (an eager `tf.nn.softmax` tensor), it clips the probabilities to [1e-7, 1 - 1e-7]
-and takes the log. On logits [100, 0, 0] with a wrong label, -log(1e-7) = 16.12 instead
-of 100. Computing the loss from logits in every style removes the guesswork.
+(or sigmoid) output carries them, and in a graph it finds the Softmax op and takes its
+input. Failing that (an eager `tf.nn.softmax` tensor), it clips the probabilities to
+[1e-7, 1 - 1e-7] and takes the log. On logits [100, 0, 0] with a wrong label, -log(1e-7) =
+16.12 instead of 100: the same call gives 100 in a `tf.function` and 16.12 eagerly. Given
+logits, there is nothing to guess.
 """
 
 import re
@@ -58,11 +59,7 @@ def from_logits(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="cross_entropy_on_probabilities",
-    title="Cross-entropy of a softmax output: clipped probabilities or logits",
-    differs="Keras's cross-entropy on probabilities uses the logits when it can find them (a Keras "
-            "softmax/sigmoid output carries them; in a graph it finds the Softmax op) and otherwise clips "
-            "to [1e-7, 1 - 1e-7] and takes the log: the same call gives 100.0 in `tf.function` and "
-            "16.12 eagerly, on logits [100, 0, 0] with the wrong label.",
+    lesson=__doc__,
     quantity="|Δloss| on logits [100, 0, 0], wrong label: Keras softmax output vs eager tf.nn.softmax output",
     setting="the loss from logits",
     aligned_by="compute the loss from logits in every style: `from_logits=True`, "

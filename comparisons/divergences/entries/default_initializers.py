@@ -4,8 +4,7 @@ For the same shape and seed, TF1's `get_variable` (Glorot uniform from the graph
 and Keras's `Dense` (Glorot uniform from `keras.utils.set_random_seed`) draw different
 kernels, and TF1 draws a bias too where Keras starts it at zero. (Since TensorFlow 2.16
 `tf.keras` is Keras 3 itself, so those two agree.) Initial values given as NumPy arrays
-are stored unchanged by every API: the specs hold them (`spec.initial_weights`), and every
-program starts from them.
+are stored unchanged by every API.
 """
 
 import random
@@ -98,15 +97,11 @@ def weights_from_the_spec(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="default_initializers",
-    title="Default initial weights: TF1, tf.keras and Keras 3 draw different numbers",
-    differs="For the same shape and seed, TF1 `get_variable` (glorot_uniform, graph seed) and Keras "
-            "(`keras.utils.set_random_seed`) draw different kernels, and TF1 gives a bias Glorot-uniform "
-            "values where Keras gives zeros. Here `tf.keras` is Keras 3 itself (TensorFlow 2.16+), so "
-            "those two agree.",
+    lesson=__doc__,
     quantity="max |Δkernel|, (2, 3) kernel, seed 1: TF1 get_variable vs Keras 3 Dense",
     setting="explicit NumPy initial weights",
-    aligned_by="explicit NumPy initial values (`spec.initial_weights`) in every style: "
-               "`initializer=` / `tf.Variable(...)` / `model.set_weights(...)` once the Keras model is built",
+    aligned_by="the spec's NumPy initial values (`spec.initial_weights`) in every style: `initializer=`, "
+               "`tf.Variable(...)`, or `model.set_weights(...)` once the Keras model is built",
     recorded=Measured(default=1.7173781, aligned=0.0,
                       details="tf.keras vs Keras 3: 0; TF1 bias nonzero, Keras bias 0"),
     default_at_least=1e-3, aligned_at_most=0.0,

@@ -1,12 +1,12 @@
 """dropout_keep_prob: TF1's dropout takes the fraction to keep, TF2's the fraction to drop.
 
 `tf.compat.v1.nn.dropout(x, keep_prob=0.2)` keeps 20% of the units and scales them by
-1/0.2 = 5; `tf.nn.dropout(x, rate=0.2)` drops 20%, keeps 80% and scales by 1/0.8 = 1.25.
-A course that wrote `keep_prob=0.8` ported by changing the keyword to `rate=0.8` (or
-passing the same number to both) trains a different network, with no error: the numbers
-are complements. TF1's dropout also accepts `rate=` (it converts `keep_prob` to
-`rate = 1 - keep_prob`), so writing the fraction to drop in every API aligns them: with
-the same seeds, the same op draws the same mask.
+1/0.2 = 5; `tf.nn.dropout(x, rate=0.2)`, like Keras's `Dropout(0.2)`, drops 20%, keeps 80%
+and scales by 1/0.8 = 1.25. A course that wrote `keep_prob=0.8` ported by changing the
+keyword to `rate=0.8` (or passing the same number to both) trains a different network,
+with no error: the numbers are complements. TF1's dropout also accepts `rate=` (it
+converts `keep_prob` to `rate = 1 - keep_prob`), so writing the fraction to drop in every
+API aligns them: with the same seeds, the same op draws the same mask.
 """
 
 import ast
@@ -93,10 +93,7 @@ def drops_by_rate(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="dropout_keep_prob",
-    title="Dropout: TF1's keep_prob is the fraction kept, TF2's rate the fraction dropped",
-    differs="`tf.compat.v1.nn.dropout(x, keep_prob=0.2)` keeps 20% and scales by 5; "
-            "`tf.nn.dropout(x, rate=0.2)` and Keras's `Dropout(0.2)` drop 20%, keep 80% and scale by 1.25. "
-            "The same number means complementary networks, with no error.",
+    lesson=__doc__,
     quantity="|Δ kept fraction|, 100,000 ones: tf.compat.v1.nn.dropout(keep_prob=0.2) vs "
              "tf.nn.dropout(rate=0.2), TF1 graph",
     setting="`rate=` (the fraction to drop)",

@@ -68,17 +68,12 @@ def not_applicable_where_masks_differ(path, source) -> list[str]:
 
 ENTRY = Divergence(
     name="dropout_masks_by_runtime",
-    title="Dropout(seed=...) drops other units in Keras 2 and on JAX than in Keras 3 on TensorFlow",
-    differs="Keras 3 on TensorFlow draws the t-th mask with `stateless_dropout(seed=[s, t])`; Keras 2 seeds a "
-            "stateful generator and Keras 3 on JAX draws from `jax.random`: the same seed drops other units. "
-            "Under Keras 2, `stateless_dropout(seed=[s, t])` called directly gives Keras 3's masks; on JAX "
-            "nothing does.",
+    lesson=__doc__,
     quantity=f"share of units whose keep/drop differs, Dropout({RATE}, seed={SEED}), its first {CALLS} training "
              "calls: Keras 2 vs Keras 3 on TensorFlow",
     setting="`stateless_dropout(seed=[s, t])`; else not applicable",
-    aligned_by="programs that call `tf.nn.experimental.stateless_dropout(seed=[s, step])` themselves get Keras "
-               "3's masks under Keras 2; mnist_mlp's Keras programs are not applicable under tf_keras and jax "
-               "(`runtimes.not_applicable`)",
+    aligned_by="under Keras 2, `tf.nn.experimental.stateless_dropout(seed=[s, step])` called by the program; "
+               "on JAX none (`runtimes.not_applicable`)",
     recorded=Measured(default=0.3179, aligned=0.0,
                       details="Keras 3 on JAX vs on TensorFlow: 0.325 of the units; kept share: Keras 3 0.798, "
                               "Keras 2 0.804, JAX 0.798"),

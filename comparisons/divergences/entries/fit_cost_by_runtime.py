@@ -62,10 +62,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="fit_cost_by_runtime",
-    title="fit on NumPy arrays: the same numbers in Keras 2 and 3, many times the cost in Keras 3",
-    differs="`fit(x, y, epochs=N)` with one full batch an epoch gives bitwise the same losses and weights in "
-            "Keras 2, Keras 3 on TensorFlow and Keras 3 on JAX; Keras 3 sets up its NumPy input again every "
-            "epoch where Keras 2 costs a few milliseconds. A repeated `tf.data.Dataset` makes Keras 3 cheap.",
+    lesson=__doc__,
     quantity="time of fit per epoch, one full-batch step an epoch: Keras 3 on TensorFlow over Keras 2, on "
              "NumPy input; aligned, both on repeated tf.data; JAX in the details",
     unit="x",

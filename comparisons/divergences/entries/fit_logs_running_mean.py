@@ -2,9 +2,8 @@
 
 With several batches an epoch, `history.history['loss']` and the batch-end `logs['loss']`
 are the running mean over the epoch's batches, while a TF1 or GradientTape loop records
-each step's own loss. With one batch an epoch the mean of one loss is that loss, so the
-programs either run `steps_per_epoch=1` or (like xor's) record a mean per epoch in every
-style.
+each step's own loss. With one batch an epoch the mean of one loss is that loss:
+`history.history['loss'][i]` is then the loss before update i.
 """
 
 import re
@@ -69,15 +68,11 @@ def one_step_an_epoch_or_epoch_means(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="fit_logs_running_mean",
-    title="Keras logs a running mean of the epoch's losses, not the step's loss",
-    differs="With several batches an epoch, `history.history['loss']` and the batch-end `logs['loss']` "
-            "are the mean over the epoch's batches so far, while TF1 and GradientTape loops record each "
-            "step's own loss.",
+    lesson=__doc__,
     quantity="max |Δloss|, Keras history vs each epoch's last step loss, 2 batches an epoch",
     setting="`steps_per_epoch=1`, or epoch means everywhere",
-    aligned_by="one batch an epoch (`steps_per_epoch=1`): `history.history['loss'][i]` is the loss before "
-               "update i; or every style records each epoch's mean loss, as the history does (a spec whose "
-               "`loss_count` is its epochs, like xor's)",
+    aligned_by="one batch an epoch (`steps_per_epoch=1`); or every style records each epoch's mean loss, as "
+               "the history does (a spec whose `loss_count` is its epochs, like xor's)",
     recorded=Measured(default=9.655378341674805, aligned=0.0,
                       details="2 batches an epoch: history [15.2805, 7.1465, 3.351], step losses "
                               "[5.625, 24.936, 2.4305, 11.8626, 1.0118, 5.6903]"),

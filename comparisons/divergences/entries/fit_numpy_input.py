@@ -70,10 +70,7 @@ def probe_fit_numpy() -> Measured:
 
 ENTRY = Divergence(
     name="fit_numpy_input",
-    title="Keras fit on NumPy arrays vs a tf.data.Dataset: same numbers, very different cost",
-    differs="`fit(x, y)` on NumPy arrays rebuilds its data iterator at every epoch; with one step an epoch "
-            "(to read the loss of every step) that dominates the run. A repeated `tf.data.Dataset` with "
-            "`steps_per_epoch=1` keeps one iterator. The losses and weights are bitwise equal.",
+    lesson=__doc__,
     quantity="time of fit per epoch, one full-batch step an epoch: NumPy input over repeated tf.data; "
              "aligned, a second fit on tf.data over the first",
     unit="x",

@@ -64,11 +64,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="keras2_legacy_adam",
-    title="Keras 2's legacy Adam forms 1 - beta in float32, Keras 3 in float64",
-    differs="Keras 2's Adam up to TensorFlow 2.10 (`tf_keras`'s `optimizers.legacy.Adam`) is a fused kernel "
-            "that forms `1 - beta` in float32; Keras 3's Adam (and Keras 2's since 2.11) forms it in Python "
-            "(float64). Epsilon enters all of them alike: added to sqrt(v), with the bias corrections in the "
-            "step size. Rounded to float32, the betas make them bitwise equal.",
+    lesson=__doc__,
     quantity="max |Δweight|, Keras 2 legacy Adam vs Keras 3 Adam, default settings, 200 steps",
     setting="betas rounded to float32",
     aligned_by="pass the betas rounded to float32 (`beta_1=float(np.float32(0.9))`, "

@@ -94,10 +94,7 @@ def loads_a_weights_h5(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="keras3_load_weights_formats",
-    title="Keras 3 load_weights reads .weights.h5, not TensorFlow checkpoints",
-    differs="Keras 2's `save_weights`/`load_weights` wrote and read TensorFlow checkpoints; Keras 3's read "
-            "`.weights.h5`, `.keras`, legacy `.h5` and Orbax only: a TF1 or `tf.train.Checkpoint` prefix raises "
-            "ValueError, and `save_weights` wants a `.weights.h5` name.",
+    lesson=__doc__,
     quantity="share of a TF1 Adam checkpoint's training state (3 weights, m and v of each, the step) not restored "
              "bitwise into a Keras 3 Dense(1) and its Adam: load_weights(prefix) (raises) vs by key",
     setting="`tf.train.load_checkpoint` + `set_weights`",

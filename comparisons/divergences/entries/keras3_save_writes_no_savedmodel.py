@@ -56,10 +56,7 @@ def saves_keras_and_exports(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="keras3_save_writes_no_savedmodel",
-    title="Keras 3 model.save writes no SavedModel: model.export does",
-    differs="Keras 2's `model.save(\"dir\")` wrote a SavedModel; Keras 3's `model.save` wants a `.keras` (or `.h5`) "
-            "file and raises ValueError on a folder. `model.export(\"dir\")` writes the SavedModel "
-            "(endpoint `serve`, signature `serving_default`).",
+    lesson=__doc__,
     quantity="model.save(folder) in Keras 3: 1 = raised, no SavedModel written; aligned: max |Δ| of predictions, "
              "model.export(folder) reloaded by tf.saved_model.load vs the model",
     setting="`model.export(dir)`",

@@ -120,11 +120,7 @@ def masks_follow_the_seed_stream(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="keras_dropout_seed_stream",
-    title="Keras 3's Dropout(seed=s) draws its t-th training mask with stateless seed [s, t]",
-    differs="`Dropout(rate, seed=s)` keeps a SeedGenerator at `[s, 0]` and adds `[0, 1]` at each training "
-            "call; the mask is `stateless_dropout(x, rate, seed=[s, t])`. Building, predict, evaluate and "
-            "inference calls draw nothing. A port with seed [s, 0] each step, or tf.nn.dropout(seed=s), "
-            "draws other masks.",
+    lesson=__doc__,
     quantity="fraction of mask entries unlike Keras's, 5 training calls of Dropout(0.2, seed=7): "
              "stateless_dropout(seed=[7, 0]) each step",
     setting="`seed=[s, step]`",

@@ -81,14 +81,12 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="keras_jit_compile",
-    title="Keras 3 compiles with XLA on a GPU by default",
-    differs="`compile(jit_compile='auto')`, the default, turns XLA on when a GPU is present and off on a "
-            "CPU-only machine; XLA fuses and reorders ops, so Keras programs round unlike the others.",
+    lesson=__doc__,
     quantity="max |Δ| of losses and weights, Keras fit with XLA (forced on the CPU) vs without, "
              "2-2-1 sigmoid net on XOR, 300 steps",
     setting="the default on a CPU",
-    aligned_by="Keras's default, which every Keras program keeps: on a CPU-only TensorFlow 'auto' means no XLA "
-               "(on a GPU, `compile(..., jit_compile=False)` would be needed, and the agreement is stated for CPUs)",
+    aligned_by="the default, kept in every Keras program: no XLA on a CPU (on a GPU it would take "
+               "`compile(..., jit_compile=False)`)",
     recorded=Measured(default=1.7881393e-07, aligned=0.0,
                       details="jit_compile='auto' resolved to False on this machine (no GPU)"),
     default_at_least=1e-9, aligned_at_most=0.0,

@@ -80,10 +80,7 @@ def no_python_lambda_layer(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="keras_lambda_reload",
-    title="A .keras file with a Lambda layer: refused by load_model, or NameError",
-    differs="Keras 3 saves a `Lambda`'s Python lambda as bytecode: `load_model` refuses it (`safe_mode=True`), and "
-            "with `safe_mode=False` a lambda naming a module (`keras`, `tf`) fails with NameError: its globals are "
-            "Keras's, not the program's.",
+    lesson=__doc__,
     quantity="polynomial_fit's Sequential model (Lambda making [x^2, x], Dense(1)) saved as .keras: 1 = "
              "load_model refused it or its predict failed; aligned: max |Δ| of predictions of the same model "
              "built from layers, reloaded in safe mode",

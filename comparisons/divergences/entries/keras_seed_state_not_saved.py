@@ -111,10 +111,7 @@ def sets_the_seed_state(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="keras_seed_state_not_saved",
-    title="Keras 3 saves no Dropout seed state: a resumed fit draws the first steps' masks again",
-    differs="`Dropout(rate, seed=s)` draws its t-th mask with seed `[s, t]` from a SeedGenerator variable that "
-            "neither `save_weights` (.weights.h5) nor `save` (.keras) writes: restored, it is `[s, 0]`, and a fit "
-            "resumed after t steps draws the masks of steps 0, 1, ... instead of t, t+1, ...",
+    lesson=__doc__,
     quantity=f"max |Δ| of the losses of steps {SAVED_AT}-{STEPS - 1} and the final weights, Dense-Dropout({RATE})"
              f"-Dense, Adam, {ROWS} rows: saved after {SAVED_AT} steps, load_weights into a new model and "
              "resumed, vs uninterrupted",

@@ -90,10 +90,7 @@ def passes_the_training_flag(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="keras_training_flag",
-    title="A Keras model in a custom loop without training=True: no dropout, frozen BatchNorm",
-    differs="`fit` calls the model with `training=True`; `model(x)` in a GradientTape loop means "
-            "`training=False`: Dropout is off and BatchNormalization uses (and never updates) its moving "
-            "statistics. No error, another network.",
+    lesson=__doc__,
     quantity="max |Δ| of losses and weights (moving statistics included), Dense-BatchNorm-ReLU-Dropout-Dense, "
              "8 SGD steps: custom loop with model(x) vs fit",
     setting="`model(x, training=True)`",

@@ -90,10 +90,7 @@ def updates_as_keras_does(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="moving_average_update",
-    title="Moving statistics: TF1's ExponentialMovingAverage and assign_moving_average vs Keras's update",
-    differs="Keras starts the moving variance at 1 and updates `moving * momentum + batch * (1 - momentum)`; "
-            "TF1's `ExponentialMovingAverage.apply([mean, variance])` starts both shadows at 0, and "
-            "`assign_moving_average` (or a float32 momentum) rounds the same average another way.",
+    lesson=__doc__,
     quantity="max |Δ| of moving mean and variance, 8 batches: TF1 ExponentialMovingAverage(0.99) of "
              "tf.nn.moments vs Keras BatchNormalization",
     setting="Keras's update, by hand",

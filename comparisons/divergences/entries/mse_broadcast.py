@@ -2,8 +2,7 @@
 
 `tf.reduce_mean(tf.square(y - p))` with y of shape (n,) and p of shape (n, 1), as a
 Dense(1) model predicts, silently forms the (n, n) table of all differences; Keras's
-`'mse'` squeezes the last axis first. No error, a different number. Targets shaped like
-the predictions give both the same mean.
+`'mse'` squeezes the last axis first. No error, a different number.
 """
 
 import dataclasses
@@ -58,9 +57,7 @@ def targets_shaped_like_inputs(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="mse_broadcast",
-    title="A raw squared error broadcasts (n,) targets against (n, 1) predictions",
-    differs="`tf.reduce_mean(tf.square(y - p))` with y (n,) and p (n, 1) silently forms (n, n) "
-            "differences; Keras's `'mse'` squeezes the last axis first.",
+    lesson=__doc__,
     quantity="|Δloss|, raw reduce_mean(square(y - p)) vs Keras 'mse', y = [1, 2, 3, 4], p = y + 0.5",
     setting="targets shaped like predictions",
     aligned_by="targets shaped like the predictions ((n, 1) for Dense(1)): the specs hold them so",

@@ -114,11 +114,7 @@ def reads_a_stated_split(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="multi_worker_input_split",
-    title="Across workers, tf.data's auto-sharding decides which examples each worker trains on",
-    differs="Under MultiWorkerMirroredStrategy the input pipeline is sharded between workers by its "
-            "`auto_shard_policy`: AUTO (the default) shards a pipeline of files by FILE, so a step trains on other "
-            "examples than one device's batch; a pipeline of tensors by DATA (each worker its contiguous part of "
-            "every batch); OFF gives both workers the same half. `distribute_datasets_from_function` states the split.",
+    lesson=__doc__,
     quantity="share of one device's batch (8 ids) that neither of two workers trains on at that step, first 3 steps",
     setting="each worker's part of every batch, stated",
     aligned_by="multiworker_tape builds each worker's half of every batch with `distribute_datasets_from_function`; "

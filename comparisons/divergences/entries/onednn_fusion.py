@@ -1,11 +1,11 @@
 """onednn_fusion: TensorFlow's oneDNN build rounds graph code unlike eager code.
 
 On x86-64, TensorFlow's oneDNN ops fuse a matmul with its bias and activation, in graphs
-only: `tf.function`, TF1 sessions and Keras `fit` then round unlike eager code. The probe
+only: `tf.function`, TF1 sessions and Keras `fit` then round unlike eager code. Its
+kernels move eager results too (logistic_mnist's eager weights by up to 1.5e-7). The probe
 trains the same small net eagerly and as a `tf.function`, with fusion on and off.
 TensorFlow reads `TF_ENABLE_ONEDNN_OPTS` once, at import, so each setting runs in a
-process of its own; `implementations/__init__.py` turns fusion off before anything
-imports TensorFlow.
+process of its own.
 
 A fact of the platform: measured on TensorFlow's x86-64 builds, where oneDNN is on unless
 told otherwise (the check confirms that TF_ENABLE_ONEDNN_OPTS=1 turns it on), and the
@@ -100,11 +100,7 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="onednn_fusion",
-    title="oneDNN fusion: graph code rounds unlike eager code",
-    differs="TensorFlow's oneDNN build fuses ops (matmul + bias + activation) in graphs only, so "
-            "`tf.function`, TF1 and Keras `fit` round unlike eager code; its kernels move eager results "
-            "too (logistic_mnist's eager weights by up to 1.5e-7). The setting `TF_ENABLE_ONEDNN_OPTS` "
-            "is read once, when TensorFlow is imported.",
+    lesson=__doc__,
     quantity="max |Δ| of losses and weights, eager vs tf.function, 2-2-1 sigmoid net on XOR, 500 SGD steps",
     setting="`TF_ENABLE_ONEDNN_OPTS=0`",
     aligned_by="`TF_ENABLE_ONEDNN_OPTS=0` before TensorFlow is imported (`implementations/__init__.py` "

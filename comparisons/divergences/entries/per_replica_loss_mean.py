@@ -88,11 +88,7 @@ def probe_per_replica_loss_mean() -> Measured:
 
 ENTRY = Divergence(
     name="per_replica_loss_mean",
-    title="Under a strategy, a loss averaged per replica multiplies the gradient by the replica count",
-    differs="`tf.reduce_mean(per_example)` inside `strategy.run` averages over the replica's share of the batch, and "
-            "the all-reduce sums the replicas' gradients: on two replicas every update is twice the one-device "
-            "update (and the summed loss twice the mean). `tf.nn.compute_average_loss(..., global_batch_size=...)` "
-            "divides by the global batch; Keras's fit scales by itself.",
+    lesson=__doc__,
     quantity="max |Δupdate| / max |update|, one SGD step (256 x 784 -> 10 softmax) on two replicas vs one device",
     setting="`tf.nn.compute_average_loss(..., global_batch_size=...)`",
     aligned_by="each replica's loss as `tf.nn.compute_average_loss(per_example, global_batch_size=spec.batch_size)` "

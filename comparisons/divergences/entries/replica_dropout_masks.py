@@ -75,10 +75,7 @@ def probe_replica_dropout_masks() -> Measured:
 
 ENTRY = Divergence(
     name="replica_dropout_masks",
-    title="Under a strategy, a seeded Keras Dropout draws the same mask on every replica",
-    differs="`Dropout(rate, seed=s)` draws its mask with the stateless seed [s, t] for the shape it is called on; "
-            "every replica calls it with the same seed on its part of the batch, so all replicas drop the same "
-            "units, where one device draws one mask over the whole batch.",
+    lesson=__doc__,
     quantity="fraction of the second replica's mask entries unlike one device's rows for them, Dropout(0.5, seed=1) "
              "on 8 x 16",
     setting="each replica its rows of the global batch's mask",

@@ -129,11 +129,7 @@ def dropout_is_stateless(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="stateful_dropout_seed",
-    title="Stateful dropout: the same seed draws other masks in eager and graph code",
-    differs="`tf.nn.dropout(x, rate, seed=s)` is a stream: in a graph (TF1, a tf.function trace) each op "
-            "owns one, so two ops with the same seed draw the same masks and a retrace starts again; eager "
-            "calls with the same seeds share one. `stateless_dropout(seed=[s, t])` is a pure function of the "
-            "seed pair.",
+    lesson=__doc__,
     quantity="fraction of mask entries unlike eager's, two tf.nn.dropout(rate=0.2, seed=1) a step, "
              "4 steps: tf.function (once or retraced) and TF1 session vs eager",
     setting="`stateless_dropout(seed=[s, step])`",

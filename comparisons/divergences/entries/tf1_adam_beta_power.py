@@ -1,17 +1,16 @@
 """tf1_adam_beta_power: TF1's Adam multiplies beta**t up step by step; Keras takes the power.
 
-TF1's `AdamOptimizer` keeps `beta1_power` and `beta2_power` as float32 variables, starts them
-at the betas and multiplies each by its beta after every update; its step size is
+TF1's `AdamOptimizer` keeps `beta1_power` and `beta2_power` as float32 variables, starts
+them at the betas and multiplies each by its beta after every update; its step size is
 `lr * sqrt(1 - beta2_power) / (1 - beta1_power)`. Keras's `Adam` (and the oracles) compute
 `beta ** t` afresh each step. After t updates the running product carries t roundings, the
 power one, so TF1's step size drifts a few ulps from Keras's, the same way every step: a
-systematic difference, unlike the scattered rounding of another summation order, that a run
-carries further the larger its learning rate. No setting of either API changes it; code that
-must match TF1 bit for bit multiplies the betas up in float32 as TF1 does.
+systematic difference, unlike the scattered rounding of another summation order, that a
+run carries further the larger its learning rate. No setting of either API changes it.
 
 The probe reads TF1's own `beta1_power` and `beta2_power` after each of 1,000 updates and
-compares the step-size factor it gives with float32 `beta ** t` (default) and with a float32
-running product written in NumPy (aligned).
+compares the step-size factor it gives with float32 `beta ** t` (default) and with a
+float32 running product written in NumPy (aligned).
 """
 
 import re
@@ -107,15 +106,12 @@ def declared_in_the_spec(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="tf1_adam_beta_power",
-    title="Adam's beta**t: TF1 a running float32 product, Keras the power",
-    differs="TF1 `AdamOptimizer` keeps beta1_power and beta2_power as float32 variables multiplied by the "
-            "betas after every update; Keras `Adam` computes beta**t each step. The step size drifts a few "
-            "ulps apart, the same way every step.",
+    lesson=__doc__,
     quantity=f"max relative |Δ| of Adam's step-size factor sqrt(1 - beta2**t) / (1 - beta1**t) over {STEPS} "
              "updates: float32 beta**t vs TF1's own beta powers",
     setting="a running float32 product",
-    aligned_by="nothing in either API; code that must match TF1 bitwise multiplies the betas up in float32 "
-               "(otherwise the run's floor covers it: `compare` names this entry when a TF1 program parts)",
+    aligned_by="none in either API: to match TF1 bitwise, multiply the betas up in float32; otherwise the run's "
+               "floor covers it (`compare` names this entry when a TF1 program parts)",
     recorded=Measured(default=9.884544e-06, aligned=0.0,
                       details="beta2**t, running product vs power, after 1000 steps: 2.4e-07 relative (2 ulps)"),
     default_at_least=1e-6, aligned_at_most=0.0,

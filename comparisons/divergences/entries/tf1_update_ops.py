@@ -84,11 +84,7 @@ def runs_the_update_ops(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="tf1_update_ops",
-    title="TF1 moving statistics never move unless the train op runs UPDATE_OPS",
-    differs="A TF1 session runs only what the fetches depend on; BatchNorm's moving-average updates are "
-            "not on the loss's path, so a train op built without "
-            "`control_dependencies(get_collection(UPDATE_OPS))` leaves the moving mean at 0 and the "
-            "variance at 1. Keras and eager code update them in the training call.",
+    lesson=__doc__,
     quantity="max |Δ| of moving mean and variance, BatchNorm on 20 features, 8 steps: TF1 train op without "
              "UPDATE_OPS vs a Keras BatchNormalization layer",
     setting="`control_dependencies(UPDATE_OPS)`",

@@ -2,13 +2,15 @@
 
 TensorFlow's CPU kernels (Eigen's) split a matrix product across the intra-op thread pool,
 one thread per core by default, and the split changes the order of the sums: the same
-program gives other numbers with `TF_NUM_INTRAOP_THREADS=1` than with the default. The
-probe computes the products of logistic_mnist's step (x @ w, and x.T @ d for the gradient)
-with `tf.matmul`, with one thread in each pool, with the default, and with the default
-again. TensorFlow reads the variables once, when it starts, so each runs in a process of
-its own. The inter-op pool (independent ops side by side) did not move mnist_mlp here.
-tf-rosetta keeps the default pools: `implementations/__init__.py` sets neither variable,
-and no program sizes the pools itself.
+program gives other numbers with `TF_NUM_INTRAOP_THREADS=1` than with the default: one
+intra-op thread moved logistic_mnist's test probabilities (9.5e-7 to 5.4e-7 from the
+oracle) and took mnist_mlp's graph programs out of tolerance (2.7e-4 in the losses, 6e-3
+in the weights). `tf.config.threading` sets the same pools from Python, before any op
+runs. The probe computes the products of logistic_mnist's step (x @ w, and x.T @ d for the
+gradient) with `tf.matmul`, with one thread in each pool, with the default, and with the
+default again. TensorFlow reads the variables once, when it starts, so each runs in a
+process of its own. The inter-op pool (independent ops side by side) alone, one thread,
+left mnist_mlp within tolerance.
 
 A fact of the platform: on one core one thread is the default, and nothing differs.
 """
@@ -84,20 +86,12 @@ def platform_problem() -> str:
 
 ENTRY = Divergence(
     name="tf_thread_pools",
-    title="TensorFlow's thread pools: the thread count changes the sums",
-    differs="TensorFlow's CPU kernels split a matrix product across the intra-op thread pool, one thread per "
-            "core by default, and the split changes the order of the sums: `TF_NUM_INTRAOP_THREADS=1` moved "
-            "logistic_mnist's test probabilities (9.5e-7 to 5.4e-7 from the oracle) and took mnist_mlp's graph "
-            "programs out of tolerance (2.7e-4 in the losses, 6e-3 in the weights); "
-            "`TF_NUM_INTEROP_THREADS=1` alone (the pool that runs independent ops side by side) left mnist_mlp "
-            "within tolerance. TensorFlow reads both variables once, when it starts; `tf.config.threading` sets "
-            "the same before any op runs.",
+    lesson=__doc__,
     quantity="max |Δ|, tf.matmul of x (256, 784) @ w (784, 10) and x.T @ d in float32: 1 thread vs the "
              "default pools",
     setting="TensorFlow's default thread pools",
-    aligned_by="TensorFlow's default thread pools, one thread per core: `implementations/__init__.py` sets "
-               "neither `TF_NUM_INTRAOP_THREADS` nor `TF_NUM_INTEROP_THREADS`, and no program calls "
-               "`tf.config.threading`",
+    aligned_by="the default pools, one thread per core: neither `TF_NUM_INTRAOP_THREADS` nor "
+               "`TF_NUM_INTEROP_THREADS` set (`implementations/__init__.py`), no `tf.config.threading` call",
     recorded=Measured(default=1.1444092e-05, aligned=0.0,
                       details="1921 of 10400 products differ (x @ w: 1921 of 2560, x.T @ d: 0 of 7840); "
                               "2 cores; measured 2026-12-01 on an Intel Xeon (AVX-512), TensorFlow 2.21.0"),

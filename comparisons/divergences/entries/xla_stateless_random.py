@@ -9,7 +9,7 @@ another mask in about a third of the entries, with the default algorithm or with
 `rng_alg="philox"` named. So a model with Dropout trains on other masks, not just other
 roundings, once XLA compiles it. (A seed that is a constant is folded while compiling, by
 the kernel, and with `rng_alg="philox"` agrees: the probe's details.) Without XLA the masks
-agree everywhere; where XLA must run, pass the masks in as data.
+agree everywhere.
 """
 
 import re
@@ -66,10 +66,7 @@ def runs_without_xla(path: Path, source: str) -> list[str]:
 
 ENTRY = Divergence(
     name="xla_stateless_random",
-    title="Under XLA, stateless dropout draws other masks for the same seed",
-    differs="Eager code, tf.function and TF1 run TensorFlow's stateless kernel: the mask is a function of "
-            "the seed. XLA compiles its own generator, and for a run-time seed (a step, Keras's seed state) "
-            "draws other masks, with the default algorithm or rng_alg='philox'.",
+    lesson=__doc__,
     quantity="fraction of mask entries unlike eager's, stateless_dropout(rate=0.2, seed=[1, step]), "
              "4 steps: tf.function(jit_compile=True) vs eager",
     setting="no XLA (or masks as data)",
