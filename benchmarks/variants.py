@@ -378,7 +378,7 @@ def problems_with(losses, steps_per_loss, oracle, oracle_steps_per_loss, toleran
     return [], largest
 
 
-# The rows that run under every runtime (README, Runtimes); the others need TensorFlow's own ops.
+# The rows that run under every runtime (docs/install.md, Runtimes); the others need TensorFlow's own ops.
 KERAS_VARIANTS = ("keras_sequential", "keras_sequential+fit_numpy", "keras_sequential+train_on_batch")
 
 # The rows of every task's table, in the order they are printed.

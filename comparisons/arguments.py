@@ -86,7 +86,7 @@ def bench(commands) -> argparse.ArgumentParser:
     parser.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
                         help=f"{', '.join(runtimes.RUNTIMES)} or all (default {runtimes.DEFAULT}); another "
                              "runtime times the Keras rows (fit, train_on_batch), in a process of its own "
-                             "(README, Runtimes)")
+                             "(docs/install.md, Runtimes)")
     return parser
 
 
@@ -107,7 +107,7 @@ def notebooks(commands) -> argparse.ArgumentParser:
     parser.add_argument("--output", default=NOTEBOOKS, metavar="DIR", help=f"default: {NOTEBOOKS}/")
     parser.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
                         help=f"the runtime the first cell activates: {', '.join(runtimes.RUNTIMES)} "
-                             f"(default {runtimes.DEFAULT}; see README, Runtimes)")
+                             f"(default {runtimes.DEFAULT}; see docs/install.md)")
     return parser
 
 

@@ -225,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (run, compare):
         command.add_argument("--runtime", default=runtimes.DEFAULT, metavar="RUNTIME",
                              help=f"how the programs get Keras: {', '.join(runtimes.RUNTIMES)}, or all "
-                                  f"(default {runtimes.DEFAULT}; see README, Runtimes)")
+                                  f"(default {runtimes.DEFAULT}; see docs/install.md)")
         command.add_argument("--learning-rate", type=_learning_rate, metavar="RATE",
                              help="override the spec's learning rate (exit 4 if a loss becomes non-finite)")
         command.add_argument("--mnist", metavar="PATH",

@@ -133,14 +133,14 @@ def program_cells(task: str, program: str) -> tuple[dict, list[tuple[str, str]]]
 def _first_cell(program: str, runtime: str) -> str:
     lines = ["# Before TensorFlow is imported, as `python -m` does: importing the package sets",
              "# TF_ENABLE_ONEDNN_OPTS=0 and OPENBLAS_NUM_THREADS=1, on which the agreement with the",
-             "# NumPy oracle relies, and the runtime decides what `import keras` gives (README, Runtimes).",
+             "# NumPy oracle relies, and the runtime decides what `import keras` gives (docs/install.md, Runtimes).",
              "import implementations",
              "from implementations import runtimes",
              "",
              f'runtimes.activate("{runtime}")']
     if program.startswith(DISTRIBUTED):
         lines += ["",
-                  "# Two logical CPUs for the two replicas, before TensorFlow's first op (README, tf.distribute).",
+                  "# Two logical CPUs for the two replicas, before TensorFlow's first op (docs/distribute.md).",
                   "from implementations import devices",
                   "",
                   "devices.two_logical_cpus()"]
@@ -207,7 +207,7 @@ def command_notebooks(args) -> int:
     runtime = runtimes.check(args.runtime)
     if importlib.util.find_spec("nbformat") is None:
         raise UsageError("notebooks needs the nbformat package, which is not installed: "
-                         "pip install -e '.[notebooks]' (see README, Notebooks)")
+                         "pip install -e '.[notebooks]' (see docs/notebooks.md)")
     written = write_notebooks(tasks, Path(args.output), runtime)
     print(f"wrote {len(written)} notebooks under {args.output}/ (runtime {runtime})")
     return 0

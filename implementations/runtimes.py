@@ -47,7 +47,7 @@ def check(runtime: str) -> str:
     package = PACKAGE.get(runtime)
     if package and importlib.util.find_spec(package) is None:
         raise RuntimeUnavailable(f"runtime {runtime} needs the {package} package, which is not installed: "
-                                 f"{INSTALL[runtime]} (see README, Runtimes)")
+                                 f"{INSTALL[runtime]} (see docs/install.md)")
     if runtime == "tf_keras" and _tf_keras_mismatch():
         raise RuntimeUnavailable(_tf_keras_mismatch())
     return runtime
@@ -70,7 +70,7 @@ def _tf_keras_mismatch() -> str:
     if ".".join(found["tf-keras"].split(".")[:2]) == wanted:
         return ""
     return (f"runtime tf_keras needs tf-keras {wanted} for TensorFlow {found['tensorflow']}, not "
-            f"{found['tf-keras']}: pip install --no-deps 'tf-keras~={wanted}.0' (see README, Runtimes)")
+            f"{found['tf-keras']}: pip install --no-deps 'tf-keras~={wanted}.0' (see docs/install.md)")
 
 
 # Programs that run under a runtime but cannot agree there, by task: {(runtime, task): (programs, why)}.

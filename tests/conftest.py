@@ -153,7 +153,7 @@ def comparison_of():
 
 
 # The slow set: `pytest` leaves it out (pyproject: -m "not slow"), `.ci/run` runs it with
-# `pytest -m slow` (README, Tests). Each is a second training of programs the default suite
+# `pytest -m slow` (CONTRIBUTING.md, Tests). Each is a second training of programs the default suite
 # already trains, or a probe that needs another runtime or several processes. Node ids,
 # matched from their start.
 SLOW = (
@@ -206,8 +206,8 @@ SLOW = (
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: left out of the default run; .ci/run runs it (README, Tests)")
-    config.addinivalue_line("markers", "notebooks: every notebook executed (minutes); .ci/run runs it (README, Notebooks)")
+    config.addinivalue_line("markers", "slow: left out of the default run; .ci/run runs it (CONTRIBUTING.md, Tests)")
+    config.addinivalue_line("markers", "notebooks: every notebook executed (minutes); .ci/run runs it (docs/notebooks.md)")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,7 +2,7 @@
 
 The default suite runs polynomial_fit (Adam, whose moments and step must cross) over four
 styles, one of each checkpoint format and both Keras model kinds; `tf-rosetta checkpoints`
-runs every task and style in `.ci/run` (README, Checkpoints).
+runs every task and style in `.ci/run` (docs/checkpoints.md).
 """
 
 import dataclasses

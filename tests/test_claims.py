@@ -106,3 +106,29 @@ def test_a_loose_tolerance_fails_naming_its_spec_line(comparison_of):
     spec = dataclasses.replace(comparison.spec, tolerance=loose)
     with pytest.raises(AssertionError, match=r"tighten it at implementations/xor/spec.py:\d+"):
         assert_tolerances_tight("xor", dataclasses.replace(comparison, spec=spec))
+
+
+def _readme_block(after: str) -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    assert after in text, f"README shows no `{after}`"
+    return text.split(after, 1)[1].split("```", 1)[0].strip("\n").splitlines()
+
+
+def _without_times(lines) -> list[str]:
+    return [re.sub(r"\s+\d+\.\d+s(?= )", " <time>", line).rstrip() for line in lines]
+
+
+def test_the_readme_shows_what_compare_prints_for_xor(comparison_of):
+    """The front page's output is real: this session's xor comparison prints it, but for the times."""
+    from comparisons import tables
+
+    printed = [tables.settings_line(), "", *tables.format_table(comparison_of("xor")).splitlines()]
+    assert _without_times(_readme_block("$ tf-rosetta compare xor\n")) == _without_times(printed)
+
+
+def test_the_readme_names_no_claim_the_specs_do_not_make():
+    """The front page says "bitwise" nowhere outside the output it shows: the claims are the table's."""
+    readme = (ROOT / "README.md").read_text()
+    shown = "\n".join(_readme_block("$ tf-rosetta compare xor\n"))
+    for line in readme.replace(shown, "").splitlines():
+        assert not re.search(r"\bbitwise\b", line), f"README claims to the bit outside the claims table: {line}"

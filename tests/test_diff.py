@@ -3,7 +3,7 @@ project's own programs, and the tracer's promise: a traced run computes every bi
 
 Each diff starts two to five processes that import TensorFlow: the default suite keeps one pair
 per verdict (bitwise, within rounding, parts), the script failures, XOR's programs and the
-traced runs of XOR; the other pairs, runtimes and tasks are slow-marked (README, Tests)."""
+traced runs of XOR; the other pairs, runtimes and tasks are slow-marked (CONTRIBUTING.md, Tests)."""
 
 import json
 import subprocess

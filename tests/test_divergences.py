@@ -563,7 +563,7 @@ def test_a_seeded_dropout_drops_the_same_units_on_every_replica():
     assert np.array_equal(found["own_rows"], found["one_device"])
 
 
-# Between runtimes (README, Runtimes): the probes above run each runtime in a child process;
+# Between runtimes (docs/install.md, Runtimes): the probes above run each runtime in a child process;
 # where a runtime's package is missing their platform_problem says so and they skip.
 
 def _runtimes_missing(*names):

@@ -5,7 +5,7 @@ import pytest
 from tests.checks import all_checks, check_runs_alone_bitwise_and_prints_the_report
 
 CASES = list(all_checks())
-# Run alone, each program trains once more in a process of its own: in .ci/run (README, Tests).
+# Run alone, each program trains once more in a process of its own: in .ci/run (CONTRIBUTING.md, Tests).
 ALONE = [case for case in CASES if case[2] is check_runs_alone_bitwise_and_prints_the_report]
 IN_THE_COMPARISON = [case for case in CASES if case not in ALONE]
 

@@ -65,7 +65,7 @@ def test_a_missing_package_is_one_line_naming_how_to_install_it(runtime, package
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1
     assert lines[0] == (f"tf-rosetta: runtime {runtime} needs the {package} package, which is not installed: "
-                        f"{install} (see README, Runtimes)")
+                        f"{install} (see docs/install.md)")
 
 
 def test_all_names_each_missing_runtime_before_running_any(monkeypatch, capsys):

@@ -45,7 +45,7 @@ ORDER = (
     "keras3_save_writes_no_savedmodel",
     "keras_lambda_reload",
     "keras_seed_state_not_saved",
-    # Between runtimes: Keras 2 (tf_keras) and Keras 3 on JAX (README, Runtimes).
+    # Between runtimes: Keras 2 (tf_keras) and Keras 3 on JAX (docs/install.md, Runtimes).
     "backend_initial_weights",
     "keras2_legacy_adam",
     "fit_cost_by_runtime",

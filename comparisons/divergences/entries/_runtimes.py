@@ -28,7 +28,7 @@ def missing(*names: str) -> str:
     absent = [name for name in names if not available(name)]
     if absent:
         return (f"needs the runtime{'s' if len(absent) > 1 else ''} {', '.join(absent)} "
-                f"(pip install -e '.[{runtimes.EXTRA}]', see README, Runtimes)")
+                f"(pip install -e '.[{runtimes.EXTRA}]', see docs/install.md)")
     return ""
 
 
