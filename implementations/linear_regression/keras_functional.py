@@ -4,6 +4,7 @@ Description: keras.Input through one Dense(1) into keras.Model(inputs, outputs),
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

@@ -4,6 +4,7 @@ Description: One Dense(1) layer in a keras.Sequential, trained with compile and 
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

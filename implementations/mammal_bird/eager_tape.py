@@ -4,6 +4,7 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

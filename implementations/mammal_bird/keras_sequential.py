@@ -4,6 +4,7 @@ Description: Dense(10, relu) then Dense(3) logits in a keras.Sequential, trained
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

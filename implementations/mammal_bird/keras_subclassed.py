@@ -4,6 +4,7 @@ Description: A keras.Model subclass that owns Dense(10, relu) and Dense(3) and a
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

@@ -4,6 +4,7 @@ Description: The eager step traced once by @tf.function and then run as a graph.
 """
 
 # Setup
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

@@ -4,6 +4,7 @@ Description: keras.Input, the features [x^2, x], one Dense(1) (kernel (a, b), bi
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

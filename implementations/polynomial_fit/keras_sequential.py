@@ -4,6 +4,7 @@ Description: A Lambda layer makes the features [x^2, x] and one Dense(1) weighs 
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

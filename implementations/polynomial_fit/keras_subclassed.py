@@ -4,6 +4,7 @@ Description: A keras.Model subclass whose call makes the features [x^2, x] and a
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf

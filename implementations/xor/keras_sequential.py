@@ -4,6 +4,7 @@ Description: Dense(2, sigmoid) and Dense(1, sigmoid) in a keras.Sequential, trai
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
