@@ -98,7 +98,7 @@ CONCEPTS = (
         "TF1: `v1.placeholder` · TF2: an argument of the model function · Keras: `keras.Input` "
         "(subclassed: the argument of `call`) · NumPy: a function argument",
         _patterns(tf1=r"\bv1\.placeholder\b|\btf\.compat\.v1\.placeholder\b",
-                  tf2=r"^\s*def (?!train\b|dataset_fn\b)\w+\(\w+",
+                  tf2=r"^\s*def (?!train\b|dataset_fn\b|training_data\b|build_model\b|__init__\b)\w+\((?:self, )?\w+",
                   keras=r"\bkeras\.Input\b",
                   keras_subclassed=r"\bdef call\(self, \w+",
                   numpy=r"^\s*def (?!train\b)\w+\(\w+"),
@@ -106,7 +106,7 @@ CONCEPTS = (
         # The model is the first function defined there; a loss or a step function may follow.
         first_only=(*TF2, registry.ORACLE),
         # A subclassed model's class is defined at module level, after the imports.
-        sections_of=(("keras_subclassed", "Setup"),)),
+        sections_of=(("keras_subclassed", "Setup|Build the model"),)),
     Concept(
         "Create the weights",
         "TF1: `v1.get_variable` then `v1.global_variables_initializer` run once · TF2: `tf.Variable` · "
@@ -196,7 +196,7 @@ CONCEPTS += (
                   mirrored_keras=r"\b\w*Dropout\([^\n]*\bseed=[^\n]*\)|\btf\.random\.stateless_uniform\(",
                   numpy=r"\bspec\.keep_mask\(\w+\)|\bnp\.where\(keep\b[^\n]*"),
         section="Build the model|Train",
-        sections_of=(("keras_subclassed", "Setup"), ("mirrored_keras", "Setup|Build the model")),
+        sections_of=(("keras_subclassed", "Setup|Build the model"), ("mirrored_keras", "Setup|Build the model")),
         tasks=TRAINING_MODE_TASKS),
     Concept(
         "Batch statistics",
@@ -209,7 +209,7 @@ CONCEPTS += (
                   keras_subclassed=r"\bkeras\.layers\.BatchNormalization\([^\n]*\)|\bself\.batch_norm\([^\n]*\)",
                   numpy=r"\bnp\.mean\([^\n]*axis=0\)|\bweights\[\"moving_\w+\"\] ="),
         section="Build the model|Train",
-        sections_of=(("keras_subclassed", "Setup"),),
+        sections_of=(("keras_subclassed", "Setup|Build the model"),),
         tasks=TRAINING_MODE_TASKS),
     Concept(
         "Training flag",
@@ -223,7 +223,7 @@ CONCEPTS += (
                                    r"|\bmodel\.(?:fit|evaluate|predict)\b",
                   numpy=r"\w+\([^()\n]*\btraining=(?:True|False)[^()\n]*\)|\bif training\b"),
         section="Prepare the data|Build the model|Train|Evaluate",
-        sections_of=(("keras_subclassed", "Setup|Train|Evaluate"),),
+        sections_of=(("keras_subclassed", "Setup|Build the model|Train|Evaluate"),),
         tasks=TRAINING_MODE_TASKS),
 )
 

@@ -12,11 +12,14 @@ hand. Its shape, and why:
    get their two logical CPUs.
 3. The Setup section: its prose as a Markdown cell, the module's top-level code (imports,
    helpers, a subclassed model's class) as code.
-4. The sections Prepare the data, Build the model, Train and Evaluate live in the body of one
-   function, `train(spec)` (`train_worker` for a multi-worker program). A notebook cannot cut a
-   function into cells without changing what it computes (its local names, a TF1 graph's `with`
-   blocks, its `return`), so each section's prose is a Markdown cell and the function follows
-   whole, as the file has it, comments and all: the code cells joined are the program's code.
+4. The sections Prepare the data, Build the model, Train and Evaluate are module-level code or
+   live in the body of a function: one each (`training_data`, `build_model`, `fit`, `evaluate`,
+   implementations/contract.py), or several in one (`train(spec)` of a program of the older
+   shape, `train_worker` of a multi-worker program, a TF1 `build_model`). A notebook cannot cut
+   a function into cells without changing what it computes (its local names, a TF1 graph's
+   `with` blocks, its `return`), so each section's prose is a Markdown cell and the function
+   follows whole, as the file has it, comments and all: the code cells joined are the
+   program's code.
 5. The program's `__main__` block, `SPEC.report(train())`, as `result = train()` and the report.
 6. The result against the NumPy oracle: the oracle trained here with its reruns from moved
    starts, `compare`'s table for this program, and the loss curves (comparisons/versus_oracle.py).

@@ -1,6 +1,6 @@
 """Where each style's checkpoint keeps each canonical weight: the name mapping a migration writes out.
 
-A task's `checkpoint_layout.py` gives, for each style, the file its program's `save_to`
+A task's `checkpoint_layout.py` gives, for each style, the file its program's `save(model, folder)`
 writes and the key of every canonical weight in it, as the migration guide maps TF1 names
 to TF2 variables by hand. The optimizer's keys follow from the format (see SLOT_RULES in
 comparisons/checkpoints/formats.py), so a layout lists only the model's.
@@ -31,7 +31,7 @@ class Key:
 
 @dataclass(frozen=True)
 class Layout:
-    """One style's checkpoint: its format, its file (in the save_to folder) and its keys."""
+    """One style's checkpoint: its format, its file (in the folder given to save) and its keys."""
 
     format: str
     file: str

@@ -1,4 +1,35 @@
-"""What every task spec provides and what every program returns."""
+"""What every task spec provides and what every program returns.
+
+A program (implementations/<task>/<style>.py) gives the harness one entry,
+`train(spec=SPEC) -> TrainingResult`, which `compare`, the notebooks and `python -m` use.
+A program of a task with a checkpoint_layout.py (the checkpoint matrix of
+comparisons/checkpoints/) is written as the small functions that train composes, so
+that its training path holds no line of saving or resuming:
+
+    build_model(spec) -> model          # the objects training updates, at spec's start
+    fit(model, spec) -> losses          # spec.steps updates from the model's current state
+    evaluate(model, spec, losses) -> TrainingResult
+
+    def train(spec=SPEC):
+        model = build_model(spec)
+        return evaluate(model, spec, fit(model, spec))
+
+and, in a last section "Save and resume", in its API's idiom:
+
+    save(model, folder)                 # the checkpoint (its layout's file) and any export
+    restore(model, path)                # the weights, the optimizer's state and step
+
+`model` is whatever the API trains: a keras.Model, a tf.Module with its optimizer, a TF1
+session with its graph's tensors. The checkpoint matrix saves with build_model, fit, evaluate,
+save; it resumes with build_model, restore, fit(model, spec.after(steps done)), evaluate;
+it loads with build_model, restore, evaluate. `spec.after` starts a batch order where the
+checkpoint stopped, so fit needs no step counter of its own.
+
+Transitional: mnist_mlp's six programs still have the older shape, `train(spec, save_to=None,
+resume_from=None)` with the resuming inside the training path; the matrix runs a program
+without `build_model` that way (comparisons/checkpoints/matrix.py, train_quietly) until they
+are converted, and then that path goes.
+"""
 
 from dataclasses import dataclass, field, replace
 from typing import Mapping
@@ -131,6 +162,11 @@ class TaskSpec:
 
     def bitwise_claims_of(self, program: str) -> list[Bitwise]:
         return [claim for claim in self.bitwise if program in claim.programs]
+
+    def after(self, steps: int) -> "TaskSpec":
+        """The rest of this run once `steps` of its updates are done: what a resumed program
+        trains (a task with a batch order starts it at that step)."""
+        return self.with_steps(self.steps - steps)
 
     def tolerance_for(self, style: str, runtime: str = "tensorflow") -> Tolerance:
         if runtime in self.runtime_tolerances:

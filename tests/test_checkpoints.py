@@ -67,7 +67,8 @@ def test_resuming_without_adams_moments_misses_the_uninterrupted_run(report, sav
                                       for which, slots in state.moments.items()})]:
         path = formats.write_state(dataclasses.replace(state, moments=moments), layouts.LAYOUTS["keras_sequential"],
                                    saved["keras_sequential"], tmp_path / name, betas)
-        resumed = matrix.train_quietly(TASK, "keras_sequential", full_spec, resume_from=str(path))
+        resumed = matrix.train_quietly(TASK, "keras_sequential", full_spec, resume_from=str(path),
+                                         resumed_at=layouts.RESUME_AT)
         within = tolerance.allows(resumed.losses, uninterrupted.losses[layouts.RESUME_AT:])
         assert within == (name == "carried"), name
 

@@ -72,16 +72,16 @@ EXPECTED_IN_LINEAR_REGRESSION = [
     ("Model input", "keras_subclassed", "def call(self, x)"),
     ("Create the weights", "tf1_session", "v1.get_variable("),
     ("Create the weights", "eager_tape", "tf.Variable("),
-    ("One training step", "tf1_session", "session.run([loss, train_op]"),
+    ("One training step", "tf1_session", "session.run([model.loss, model.train_op]"),
     ("One training step", "keras_sequential", "model.fit("),
-    ("Feed the data", "tf1_session", "feed_dict={x: spec.x_train"),
+    ("Feed the data", "tf1_session", "feed_dict={model.x: spec.x_train"),
     ("Feed the data", "keras_subclassed", "tf.data.Dataset"),
     ("Optimizer", "tf1_session", "v1.train.GradientDescentOptimizer("),
     ("Optimizer", "tf_function", "keras.optimizers.SGD("),
     ("Loss", "keras_functional", 'loss="mse"'),
     ("Loss", "numpy_reference", "loss = np.mean("),
     ("Prediction", "keras_sequential", "model.predict("),
-    ("Prediction", "eager_tape", "linear_model(spec.probe_inputs)"),
+    ("Prediction", "eager_tape", "model(spec.probe_inputs)"),
 ]
 
 

@@ -1,7 +1,7 @@
 """One task's checkpoint matrix: every style's checkpoint loaded into every style, and resumed.
 
 Each style trains the task's short checkpoint run (layout STEPS) once uninterrupted, and once
-stopped after RESUME_AT steps with `save_to`. Then:
+stopped after RESUME_AT steps and saved (its `save`). Then:
 - load: style X's checkpoint, mapped through both layouts into style Y's format, is
   restored by Y's program with nothing left to train; Y's weights must be X's, bit for bit,
   and its probe predictions X's, bitwise or within the two styles' tolerances;
@@ -69,11 +69,24 @@ class TaskCheckpoints:
         return self.error is None and all(outcome.ok for outcome in self.outcomes)
 
 
-def train_quietly(task: str, style: str, spec, **checkpoint) -> TrainingResult:
-    """One program run; what it prints and warns stays out of the tables."""
+def train_quietly(task: str, style: str, spec, save_to=None, resume_from=None, resumed_at=0) -> TrainingResult:
+    """One program run, through its "Save and resume" section (implementations/contract.py):
+    trained for spec's steps and saved to the folder `save_to`, or restored from the checkpoint
+    `resume_from` (after `resumed_at` of spec's steps) and trained on to the end. What it
+    prints and warns stays out of the tables."""
+    program = registry.load(task, style)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return registry.load(task, style).train(spec, **checkpoint)
+        if not hasattr(program, "build_model"):  # the old shape (transitional)
+            return program.train(spec, save_to=save_to, resume_from=resume_from)
+        model = program.build_model(spec)
+        if resume_from:
+            program.restore(model, resume_from)
+        losses = program.fit(model, spec.after(resumed_at)) if resumed_at < spec.steps else []
+        result = program.evaluate(model, spec, losses)
+        if save_to:
+            program.save(model, save_to)
+        return result
 
 
 def _compare(actual: np.ndarray, expected: np.ndarray, tolerance: Tolerance | None, what: str) -> Outcome:
@@ -136,13 +149,14 @@ def run_task(task: str, folder: Path, styles=None) -> TaskCheckpoints:
                                    betas)
 
     def load(saver, loader) -> Outcome:
-        loaded = train_quietly(task, loader, part_spec, resume_from=str(converted(saver, loader)))
+        loaded = train_quietly(task, loader, part_spec, resume_from=str(converted(saver, loader)),
+                               resumed_at=part_spec.steps)
         return _worst([_compare(_weights(loaded, names), _weights(part[saver], names), None, "weights"),
                        _compare(loaded.predictions, part[saver].predictions, tolerance(saver, loader), "predictions")])
 
     def resume(saver, resumer) -> Outcome:
         path = saved[saver] if saver == resumer else folder / f"{saver}-into-{resumer}" / layouts.LAYOUTS[resumer].file
-        resumed = train_quietly(task, resumer, full_spec, resume_from=str(path))
+        resumed = train_quietly(task, resumer, full_spec, resume_from=str(path), resumed_at=part_spec.steps)
         bound = None if saver == resumer else tolerance(saver, resumer)
         return _worst([_compare(resumed.losses, full[saver].losses[part_spec.loss_count:], bound, "losses"),
                        _compare(_weights(resumed, names), _weights(full[saver], names), bound, "weights")])

@@ -4,10 +4,7 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
-# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
-# GradientTape records the ops it sees so that it can differentiate them afterwards.
-import os
-
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,59 +13,74 @@ from implementations.contract import TrainingResult
 from implementations.linear_regression.spec import SPEC
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # The four training points as constant tensors of shape (4, 1).
-    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+# Prepare the data
+# The four training points as constant tensors of shape (4, 1).
+def training_data(spec):
+    return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
-    # Build the model
-    # The weights are tf.Variables, the tensors training may change; the model is a plain
-    # Python function of them. Keras's SGD optimizer applies the updates.
-    W = tf.Variable(spec.initial_weights["W"])
-    b = tf.Variable(spec.initial_weights["b"])
 
-    def linear_model(x):
-        return tf.matmul(x, W) + b
+# Build the model
+# A tf.Module holds the weights, tf.Variables, the tensors training may change, and
+# computes y = x W + b eagerly, like NumPy. Keras's SGD optimizer applies the updates.
+class LinearModel(tf.Module):
+    def __init__(self, W, b):
+        self.W, self.b = tf.Variable(W), tf.Variable(b)
 
-    optimizer = keras.optimizers.SGD(spec.learning_rate)
-    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
-    # optimizer's step count; plain SGD has no moments), under the attribute names: W, b, optimizer.
-    checkpoint = tf.train.Checkpoint(W=W, b=b, optimizer=optimizer)
-    if resume_from:
-        optimizer.build([W, b])  # create the optimizer's variables, so that read fills them at once
-        checkpoint.read(resume_from).assert_consumed()
+    def __call__(self, x):
+        return tf.matmul(x, self.W) + self.b
 
+
+def build_model(spec):
+    model = LinearModel(spec.initial_weights["W"], spec.initial_weights["b"])
+    model.optimizer = keras.optimizers.SGD(spec.learning_rate)
+    return model
+
+
+def fit(model, spec):
     # Train
-    # One step: compute the loss under the tape, ask the tape for the gradient of the loss
-    # with respect to each variable, and let the optimizer apply them.
+    # One step: the loss under a GradientTape, which records the ops it sees; the tape's
+    # gradient of the loss for each variable; the optimizer applies them.
+    x_train, y_train = training_data(spec)
     losses = []
-    for step in range(int(optimizer.iterations), spec.steps):
+    for step in range(spec.steps):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(linear_model(x_train) - y_train))
-        gradients = tape.gradient(loss, [W, b])
-        optimizer.apply_gradients(zip(gradients, [W, b]))
+            loss = tf.reduce_mean(tf.square(model(x_train) - y_train))
+        gradients = tape.gradient(loss, [model.W, model.b])
+        model.optimizer.apply_gradients(zip(gradients, [model.W, model.b]))
         losses.append(loss.numpy())
+    return losses
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # keras.metrics objects accumulate batches with update_state and report with result;
     # here one batch, the training points. Then the model's answer for the probe inputs.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
-
-    def evaluate(x, y):
-        outputs = linear_model(x)
-        mse.update_state(y, outputs)
-        mae.update_state(y, outputs)
-
-    evaluate(x_train, y_train)
-    predictions = linear_model(spec.probe_inputs)
-
-    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
-    # read back into objects of the same structure, whatever their Python names.
-    if save_to:
-        checkpoint.write(os.path.join(save_to, "ckpt"))
-    return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
+    outputs = model(tf.constant(spec.x_train))
+    mse.update_state(spec.y_train, outputs)
+    mae.update_state(spec.y_train, outputs)
+    predictions = model(spec.probe_inputs)
+    return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
                           predictions=predictions.numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
+# step count) under those names: W, b, optimizer (ckpt.index and .data files).
+def save(model, folder):
+    tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
+
+
+# read fills the optimizer's variables only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build([model.W, model.b])
+    tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

@@ -4,11 +4,7 @@ Description: A keras.Model subclass owning one Dense of logits, applied in call;
 """
 
 # Setup
-# Keras holds the model, the loss, the optimizer and the training loop: compile says what
-# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
-# A subclassed model creates its layers in __init__ and writes its forward pass in call.
-import os
-
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -17,6 +13,18 @@ from implementations.contract import TrainingResult
 from implementations.logistic_mnist.spec import SPEC
 
 
+# Prepare the data
+# tf.data streams the batches: a Dataset of the spec's batch order (one row of indices a
+# batch), each batch gathered from the training tensors when fit asks for it. It is not
+# shuffled, so fit sees the batches in this order.
+def training_data(spec):
+    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
+
+
+# Build the model
+# A subclassed model creates its layers in __init__ and writes its forward pass in call.
 # Registered, with get_config giving its constructor's arguments, so that
 # keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
@@ -33,19 +41,8 @@ class LogisticRegression(keras.Model):
         return {"classes": self.classes}
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
-    # a batch), each batch gathered from the training tensors when fit asks for it. The
-    # Dataset is not shuffled, so fit sees the batches in this order.
-    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
-
-    # Build the model
-    # A subclassed model makes its weights when first called: calling it on a keras.Input
-    # of 784 features builds it. set_weights gives it the shared starting values; summary
-    # prints its layers. compile adds the accuracy to the metrics.
+# Calling it on a keras.Input of 784 features builds its weights. compile adds the accuracy.
+def build_model(spec):
     model = LogisticRegression(classes=10)
     model(keras.Input(shape=(784,)))
     model.set_weights([spec.initial_weights["W"], spec.initial_weights["b"]])
@@ -53,22 +50,19 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    # A .weights.h5 file holds the layer's weights and, once built, the optimizer's
-    # variables (its step count): load_weights restores both, to train on.
-    if resume_from:
-        model.optimizer.build(model.trainable_variables)
-        model.load_weights(resume_from)
+    return model
 
+
+def fit(model, spec):
     # Train
-    # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an
-    # epoch makes the history's loss the loss of each batch before its update. A resumed
-    # run starts at the optimizer's restored step: initial_epoch counts on from it, and
-    # skip drops the batches of the steps before it.
+    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
+    # loss the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    start = int(model.optimizer.iterations)
-    history = model.fit(train_data.skip(start), epochs=spec.steps, initial_epoch=start, steps_per_epoch=1, verbose=0)
-    losses = history.history.get("loss", [])  # none if resumed at the last epoch
+    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
+    return history.history["loss"]
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # evaluate returns the loss and the compiled accuracy on the test images; predict the
     # logits, which a softmax turns into probabilities. One batch of all test images.
@@ -76,17 +70,29 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
     predictions = np.asarray(keras.layers.Softmax()(logits))  # a layer: Keras 2 and 3, any backend
-
-    # Then save. save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-    # save writes the whole model, its configuration too (.keras); export writes a
-    # TensorFlow SavedModel for inference (the logits), without Python.
-    if save_to:
-        model.save_weights(os.path.join(save_to, "model.weights.h5"))
-        model.save(os.path.join(save_to, "model.keras"))
-        model.export(os.path.join(save_to, "saved_model"), verbose=False)
     kernel, bias = model.dense.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), weights={"W": kernel, "b": bias},
                           predictions=predictions, metrics={"accuracy": float(scores["accuracy"])})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
+# save the whole model with its configuration (.keras); export a SavedModel serving the logits.
+def save(model, folder):
+    model.save_weights(f"{folder}/model.weights.h5")
+    model.save(f"{folder}/model.keras")
+    model.export(f"{folder}/saved_model", verbose=False)
+
+
+# load_weights fills the optimizer's variables only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build(model.trainable_variables)
+    model.load_weights(path)
 
 
 if __name__ == "__main__":

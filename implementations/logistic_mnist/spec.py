@@ -8,7 +8,7 @@ not run never reads MNIST. No data is ever synthesised.
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,10 @@ class LogisticMnistSpec(TaskSpec):
     batch_indices: np.ndarray
     minimum_test_accuracy: float
     report_every: int = 50
+
+    def after(self, steps: int) -> "LogisticMnistSpec":
+        """The rest of the run once `steps` updates are done: its batches start at that step."""
+        return replace(self, steps=self.steps - steps, batch_indices=self.batch_indices[steps:])
 
     @staticmethod
     def accuracy(scores: np.ndarray, labels: np.ndarray) -> float:

@@ -6,7 +6,7 @@ Description: A TF1 graph of placeholders and variables; each batch is fed throug
 # Setup
 # TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
 # in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
-import os
+from types import SimpleNamespace
 
 import numpy as np
 import tensorflow as tf
@@ -17,7 +17,7 @@ from implementations.logistic_mnist.spec import SPEC
 v1 = tf.compat.v1
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
+def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
@@ -42,38 +42,56 @@ def train(spec=SPEC, save_to=None, resume_from=None):
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss, global_step=global_step)
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(y, tf.int64))
         accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-        init = v1.global_variables_initializer()
         # A Saver saves and restores the graph's variables by name: the weight, the bias and
         # the global step (plain gradient descent keeps no other state).
         saver = v1.train.Saver()
+        session = v1.Session(graph=graph)
+        session.run(v1.global_variables_initializer())
+    return SimpleNamespace(session=session, saver=saver, x=x, y=y, W=W, b=b, hypothesis=hypothesis, loss=loss,
+                           train_op=train_op, accuracy=accuracy)
 
+
+def fit(model, spec):
     # Train
     # Each Session.run of [loss, train_op] computes the batch's loss and applies one update;
-    # the batches are the spec's rows, fed one by one. Resuming restores every variable from
-    # a checkpoint instead of running the initializer, and goes on from its global step's batch.
-    with v1.Session(graph=graph) as session:
-        if resume_from:
-            saver.restore(session, resume_from)
-        else:
-            session.run(init)
-        losses = []
-        for batch in spec.batch_indices[session.run(global_step):spec.steps]:
-            feed = {x: spec.x_train[batch], y: spec.y_train[batch]}
-            loss_value, _ = session.run([loss, train_op], feed_dict=feed)
-            losses.append(loss_value)
+    # the batches are the spec's rows, fed one by one.
+    losses = []
+    for batch in spec.batch_indices[:spec.steps]:
+        feed = {model.x: spec.x_train[batch], model.y: spec.y_train[batch]}
+        loss_value, _ = model.session.run([model.loss, model.train_op], feed_dict=feed)
+        losses.append(loss_value)
+    return losses
 
-        # Evaluate
-        # Evaluating is running other ops of the same graph, fed the test images and their
-        # labels: the softmax probabilities and the accuracy, in one Session.run.
-        fetches = [hypothesis, accuracy]
-        predictions, test_accuracy = session.run(fetches, feed_dict={x: spec.probe_inputs, y: spec.y_test})
-        W_value, b_value = session.run([W, b])
 
-        # Then save. Saver.save writes a name-based checkpoint: model.ckpt.index and .data files.
-        if save_to:
-            saver.save(session, os.path.join(save_to, "model.ckpt"))
+def evaluate(model, spec, losses):
+    # Evaluate
+    # Evaluating is running other ops of the same graph, fed the test images and their
+    # labels: the softmax probabilities and the accuracy, in one Session.run.
+    session = model.session
+    fetches = [model.hypothesis, model.accuracy]
+    predictions, test_accuracy = session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
+    W_value, b_value = session.run([model.W, model.b])
     return TrainingResult(losses=np.array(losses), weights={"W": W_value, "b": b_value},
                           predictions=predictions, metrics={"accuracy": float(test_accuracy)})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    with model.session:
+        return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
+# assigns every variable from one, the global step too.
+def save(model, folder):
+    with model.session.graph.as_default():
+        model.saver.save(model.session, f"{folder}/model.ckpt")
+
+
+def restore(model, path):
+    with model.session.graph.as_default():
+        model.saver.restore(model.session, path)
 
 
 if __name__ == "__main__":

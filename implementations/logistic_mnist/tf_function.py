@@ -4,10 +4,7 @@ Description: The course's eager step traced once by @tf.function and run as a gr
 """
 
 # Setup
-# The eager program with @tf.function on its functions: TensorFlow traces each once into a
-# graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
-import os
-
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,54 +13,55 @@ from implementations.contract import TrainingResult
 from implementations.logistic_mnist.spec import SPEC
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
-    # a batch, spec.steps of them), each batch gathered from the training tensors when the
-    # loop asks for it and the next one prepared meanwhile (prefetch).
+# Prepare the data
+# tf.data streams the batches: a Dataset of the spec's batch order (one row of indices a
+# batch, spec.steps of them), each batch gathered from the training tensors when the loop
+# asks for it and the next one prepared meanwhile (prefetch).
+def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
-    # Build the model
-    # W and b are tf.Variables, created outside the traced functions, which read and
-    # update them. Keras's SGD optimizer applies the updates.
-    W = tf.Variable(spec.initial_weights["W"], name="weight")
-    b = tf.Variable(spec.initial_weights["b"], name="bias")
+
+# Build the model
+# A tf.Module holds W and b, tf.Variables; its @tf.function __call__ is traced once into a
+# graph and then run as one. Keras's SGD optimizer applies the updates.
+class LogisticRegression(tf.Module):
+    def __init__(self, W, b):
+        self.W, self.b = tf.Variable(W, name="weight"), tf.Variable(b, name="bias")
 
     @tf.function
-    def logistic_regression(x):
+    def __call__(self, x):
         # bias_add, as Keras Dense does: its gradient sums the batch in another order than + b.
-        return tf.nn.bias_add(tf.matmul(x, W), b)  # logits
+        return tf.nn.bias_add(tf.matmul(x, self.W), self.b)  # logits
 
-    def cross_entropy(logits, true_y):
-        # tf-rosetta divergences cross_entropy_on_probabilities
-        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=true_y, logits=logits))
 
-    optimizer = keras.optimizers.SGD(spec.learning_rate)
-    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
-    # optimizer's step count), under the attribute names: W, b, optimizer.
-    checkpoint = tf.train.Checkpoint(W=W, b=b, optimizer=optimizer)
-    if resume_from:
-        optimizer.build([W, b])  # create its variables, so that read fills them at once
-        checkpoint.read(resume_from).assert_consumed()
+def build_model(spec):
+    model = LogisticRegression(spec.initial_weights["W"], spec.initial_weights["b"])
+    model.optimizer = keras.optimizers.SGD(spec.learning_rate)
+    return model
 
+
+def fit(model, spec):
+    # Train
+    # Iterating over the Dataset yields one (images, labels) batch at a time; each runs one
+    # optimization step, traced: it runs without going back through Python op by op.
     @tf.function
     def run_optimization(x, y):
         with tf.GradientTape() as tape:
-            loss = cross_entropy(logistic_regression(x), y)
-        gradients = tape.gradient(loss, [W, b])
-        optimizer.apply_gradients(zip(gradients, [W, b]))
+            # tf-rosetta divergences cross_entropy_on_probabilities
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x)))
+        gradients = tape.gradient(loss, [model.W, model.b])
+        model.optimizer.apply_gradients(zip(gradients, [model.W, model.b]))
         return loss
 
-    # Train
-    # Iterating over the Dataset yields one (images, labels) batch at a time; the traced
-    # step runs on each without going back through Python op by op. A resumed run skips
-    # the batches of the steps it restored.
     losses = []
-    for batch_x, batch_y in train_data.skip(int(optimizer.iterations)):
+    for batch_x, batch_y in training_data(spec):
         losses.append(run_optimization(batch_x, batch_y).numpy())
+    return losses
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # The course's accuracy function as a traced function, on the test images: the share
     # whose largest logit is at the label. Then the softmax probabilities.
@@ -72,19 +70,33 @@ def train(spec=SPEC, save_to=None, resume_from=None):
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
         return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
 
-    test_logits = logistic_regression(spec.probe_inputs)
+    test_logits = model(spec.probe_inputs)
     test_accuracy = accuracy(test_logits, spec.y_test)
     predictions = tf.nn.softmax(test_logits)
-
-    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
-    # training on. tf.saved_model.save writes the traced model for inference, without
-    # Python: here logistic_regression (the logits), traced for any batch of (None, 784) inputs.
-    if save_to:
-        checkpoint.write(os.path.join(save_to, "ckpt"))
-        serve = logistic_regression.get_concrete_function(tf.TensorSpec([None, 784], tf.float32))
-        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serve)
-    return TrainingResult(losses=np.array(losses), weights={"W": W.numpy(), "b": b.numpy()},
+    return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
                           predictions=predictions.numpy(), metrics={"accuracy": float(test_accuracy)})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
+# step count) under those names: W, b, optimizer (ckpt.index and .data files), to train on.
+# tf.saved_model.save writes the traced model for serving (the logits), without Python:
+# __call__ traced for any batch of (None, 784) inputs.
+def save(model, folder):
+    tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
+    serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 784], tf.float32))
+    tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
+
+
+# read fills the optimizer's variables only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build([model.W, model.b])
+    tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

@@ -4,10 +4,7 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
-# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
-# GradientTape records the ops it sees so that it can differentiate them afterwards.
-import os
-
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,45 +13,50 @@ from implementations.contract import TrainingResult
 from implementations.mammal_bird.spec import SPEC
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # The six animals as constant tensors: [fur, wings] in, one-hot [other, mammal, bird] out.
-    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+# Prepare the data
+# The six animals as constant tensors: [fur, wings] in, one-hot [other, mammal, bird] out.
+def training_data(spec):
+    return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
-    # Build the model
-    # The weights are tf.Variables; the model is a plain Python function of them, 2 -> 10
-    # with ReLU -> 3 logits. Keras's Adam optimizer applies the updates.
-    W1 = tf.Variable(spec.initial_weights["W1"])
-    b1 = tf.Variable(spec.initial_weights["b1"])
-    W2 = tf.Variable(spec.initial_weights["W2"])
-    b2 = tf.Variable(spec.initial_weights["b2"])
-    variables = [W1, b1, W2, b2]
 
-    def model(x):
-        hidden = tf.nn.relu(tf.matmul(x, W1) + b1)
-        return tf.matmul(hidden, W2) + b2  # logits
+# Build the model
+# A tf.Module holds the weights, tf.Variables, and computes 2 -> 10 with ReLU -> 3 logits
+# eagerly, like NumPy. Keras's Adam optimizer applies the updates.
+class MammalBirdModel(tf.Module):
+    def __init__(self, W1, b1, W2, b2):
+        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
+        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
 
+    def __call__(self, x):
+        hidden = tf.nn.relu(tf.matmul(x, self.W1) + self.b1)
+        return tf.matmul(hidden, self.W2) + self.b2  # logits
+
+
+def build_model(spec):
+    model = MammalBirdModel(**spec.initial_weights)
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                      epsilon=spec.epsilon)
-    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
-    # optimizer's moments and step count), under the attribute names: W1, b1, W2, b2, optimizer.
-    checkpoint = tf.train.Checkpoint(W1=W1, b1=b1, W2=W2, b2=b2, optimizer=optimizer)
-    if resume_from:
-        optimizer.build(variables)  # create the moments, so that read fills them at once
-        checkpoint.read(resume_from).assert_consumed()
+    model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                            epsilon=spec.epsilon)
+    return model
 
+
+def fit(model, spec):
     # Train
-    # One step: compute the loss under the tape, ask the tape for the gradient of the loss
-    # with respect to each variable, and let the optimizer apply them.
+    # One step: the loss under a GradientTape, which records the ops it sees; the tape's
+    # gradient of the loss for each variable; the optimizer applies them.
+    x_train, y_train = training_data(spec)
+    variables = [model.W1, model.b1, model.W2, model.b2]
     losses = []
-    for step in range(int(optimizer.iterations), spec.steps):
+    for step in range(spec.steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y_train, logits=model(x_train)))
         gradients = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
+        model.optimizer.apply_gradients(zip(gradients, variables))
         losses.append(loss.numpy())
+    return losses
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # The course's accuracy with eager ops: the share of the six animals whose largest
     # logit is at the label's one. Then the logits for the probe inputs.
@@ -62,16 +64,33 @@ def train(spec=SPEC, save_to=None, resume_from=None):
         is_correct = tf.equal(tf.argmax(model(x), 1), tf.argmax(y, 1))
         return tf.reduce_mean(tf.cast(is_correct, tf.float32))
 
-    train_accuracy = accuracy(x_train, y_train)
+    train_accuracy = accuracy(*training_data(spec))
     predictions = model(spec.probe_inputs)
-    weights = {"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
-
-    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
-    # read back into objects of the same structure, whatever their Python names.
-    if save_to:
-        checkpoint.write(os.path.join(save_to, "ckpt"))
+    weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy(),
                           metrics={"accuracy": float(train_accuracy)})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# A tf.train.Checkpoint saves the objects it is given and what they track (Adam's moments
+# and step count) under those names: W1, ..., optimizer (ckpt.index and .data files).
+def checkpoint(model):
+    return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
+
+
+def save(model, folder):
+    checkpoint(model).write(f"{folder}/ckpt")
+
+
+# read fills Adam's moments only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build([model.W1, model.b1, model.W2, model.b2])
+    checkpoint(model).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

@@ -4,11 +4,7 @@ Description: A keras.Model subclass that owns Dense(10, relu) and Dense(3) and a
 """
 
 # Setup
-# Keras holds the model, the loss, the optimizer and the training loop: compile says what
-# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
-# A subclassed model creates its layers in __init__ and writes its forward pass in call.
-import os
-
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -17,8 +13,17 @@ from implementations.contract import TrainingResult
 from implementations.mammal_bird.spec import SPEC
 
 
-# Registered, with get_config giving its constructor's arguments, so that
-# keras.models.load_model can rebuild it from a .keras file.
+# Prepare the data
+# The six animals as one batch, repeated: fit takes one batch an epoch.
+# tf-rosetta divergences fit_numpy_input
+def training_data(spec):
+    return tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(len(spec.x_train)).repeat()
+
+
+# Build the model
+# A subclassed model creates its layers in __init__ and writes its forward pass in call:
+# Dense(10, relu), then Dense(3) of logits. Registered, with get_config giving its
+# constructor's arguments, so that keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class MammalBirdModel(keras.Model):
     def __init__(self, hidden_units=10, classes=3):
@@ -34,20 +39,11 @@ class MammalBirdModel(keras.Model):
         return {"hidden_units": self.hidden_units, "classes": self.classes}
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # A tf.data.Dataset of the six animals as one batch, repeated without end: fit takes
-    # one batch per epoch from the same iterator.
-    # tf-rosetta divergences fit_numpy_input
-    dataset = tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(len(spec.x_train)).repeat()
-
-    # Build the model
-    # A subclassed model makes its weights when first called: calling it on a keras.Input
-    # of two features builds it. set_weights gives it the shared starting values; summary
-    # prints the layers and their parameter counts.
-    weights = spec.initial_weights
+# Calling it on a keras.Input of two features builds its weights.
+def build_model(spec):
     model = MammalBirdModel(hidden_units=10, classes=3)
     model(keras.Input(shape=(2,)))
+    weights = spec.initial_weights
     model.set_weights([weights["W1"], weights["b1"], weights["W2"], weights["b2"]])
     model.summary()
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
@@ -55,36 +51,46 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                                   epsilon=spec.epsilon),
                   loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
-    # variables (step count, moments): load_weights restores both, to train on.
-    if resume_from:
-        model.optimizer.build(model.trainable_variables)
-        model.load_weights(resume_from)
+    return model
 
+
+def fit(model, spec):
     # Train
-    # One epoch is one full-batch step, so the history's loss per epoch is the loss before
-    # each update. initial_epoch: a resumed run counts on from the optimizer's restored step.
-    history = model.fit(dataset, epochs=spec.steps, initial_epoch=int(model.optimizer.iterations), steps_per_epoch=1,
-                        verbose=0)
-    losses = history.history.get("loss", [])  # none if resumed at the last epoch
+    # One batch an epoch: history["loss"] holds the loss of each full-batch step.
+    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
+    return history.history["loss"]
 
+
+def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled accuracy on the given data (the six
-    # animals); predict returns the logits for the probe inputs.
+    # evaluate returns the loss and the compiled accuracy on the six animals; predict
+    # returns the logits for the probe inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
-
-    # Then save. save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-    # save writes the whole model, its configuration too (.keras); export writes a
-    # TensorFlow SavedModel for inference, without Python.
-    if save_to:
-        model.save_weights(os.path.join(save_to, "model.weights.h5"))
-        model.save(os.path.join(save_to, "model.keras"))
-        model.export(os.path.join(save_to, "saved_model"), verbose=False)
     (W1, b1), (W2, b2) = model.layer_1.get_weights(), model.layer_2.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32),
                           weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2}, predictions=predictions,
                           metrics={"accuracy": float(scores["accuracy"])})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
+# save the whole model with its configuration (.keras); export a SavedModel for serving.
+def save(model, folder):
+    model.save_weights(f"{folder}/model.weights.h5")
+    model.save(f"{folder}/model.keras")
+    model.export(f"{folder}/saved_model", verbose=False)
+
+
+# load_weights fills Adam's moments only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build(model.trainable_variables)
+    model.load_weights(path)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,7 @@ Description: Three scalar tf.Variables; every op runs as Python reaches it, the 
 """
 
 # Setup
-# TensorFlow 2 runs eagerly: each op computes its value at once, like NumPy, and a
-# GradientTape records the ops it sees so that it can differentiate them afterwards.
-import os
-
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,63 +13,79 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # The 50 training points as constant tensors of shape (50, 1).
-    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+# Prepare the data
+# The 50 training points as constant tensors of shape (50, 1).
+def training_data(spec):
+    return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
-    # Build the model
-    # The coefficients are scalar tf.Variables, the tensors training may change; the model
-    # is a plain Python function of them. Keras's Adam optimizer applies the updates.
-    a = tf.Variable(spec.initial_weights["a"])
-    b = tf.Variable(spec.initial_weights["b"])
-    c = tf.Variable(spec.initial_weights["c"])
 
-    def quadratic_model(x):
-        return a * tf.square(x) + b * x + c  # tf.square: x ** 2 is tf.pow, which rounds unlike x * x
+# Build the model
+# A tf.Module holds the coefficients, scalar tf.Variables, the tensors training may change,
+# and computes the quadratic eagerly, like NumPy. Keras's Adam optimizer applies the updates.
+class QuadraticModel(tf.Module):
+    def __init__(self, a, b, c):
+        self.a, self.b, self.c = tf.Variable(a), tf.Variable(b), tf.Variable(c)
 
+    def __call__(self, x):
+        return self.a * tf.square(x) + self.b * x + self.c  # x ** 2 is tf.pow, which rounds unlike x * x
+
+
+def build_model(spec):
+    model = QuadraticModel(spec.initial_weights["a"], spec.initial_weights["b"], spec.initial_weights["c"])
     # tf-rosetta divergences adam_epsilon
     # tf-rosetta divergences adam_one_minus_beta
-    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                      epsilon=spec.epsilon)
-    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
-    # optimizer's moments and step count), under the attribute names: a, b, c, optimizer.
-    checkpoint = tf.train.Checkpoint(a=a, b=b, c=c, optimizer=optimizer)
-    if resume_from:
-        optimizer.build([a, b, c])  # create the moments, so that read fills them at once
-        checkpoint.read(resume_from).assert_consumed()
+    model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                            epsilon=spec.epsilon)
+    return model
 
+
+def fit(model, spec):
     # Train
-    # One step: compute the loss under the tape, ask the tape for the gradient of the loss
-    # with respect to each variable, and let the optimizer apply them.
+    # One step: the loss under a GradientTape, which records the ops it sees; the tape's
+    # gradient of the loss for each variable; the optimizer applies them.
+    x_train, y_train = training_data(spec)
+    variables = [model.a, model.b, model.c]
     losses = []
-    for step in range(int(optimizer.iterations), spec.steps):
+    for step in range(spec.steps):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(quadratic_model(x_train) - y_train))
-        gradients = tape.gradient(loss, [a, b, c])
-        optimizer.apply_gradients(zip(gradients, [a, b, c]))
+            loss = tf.reduce_mean(tf.square(model(x_train) - y_train))
+        gradients = tape.gradient(loss, variables)
+        model.optimizer.apply_gradients(zip(gradients, variables))
         losses.append(loss.numpy())
+    return losses
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # keras.metrics objects accumulate batches with update_state and report with result;
     # here one batch, the training points. Then the fitted curve at the probe inputs.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
-
-    def evaluate(x, y):
-        outputs = quadratic_model(x)
-        mse.update_state(y, outputs)
-        mae.update_state(y, outputs)
-
-    evaluate(x_train, y_train)
-    predictions = quadratic_model(spec.probe_inputs)
-
-    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files); it is
-    # read back into objects of the same structure, whatever their Python names.
-    if save_to:
-        checkpoint.write(os.path.join(save_to, "ckpt"))
-    return TrainingResult(losses=np.array(losses), weights={"a": a.numpy(), "b": b.numpy(), "c": c.numpy()},
+    outputs = model(tf.constant(spec.x_train))
+    mse.update_state(spec.y_train, outputs)
+    mae.update_state(spec.y_train, outputs)
+    predictions = model(spec.probe_inputs)
+    return TrainingResult(losses=np.array(losses), weights={"a": model.a.numpy(), "b": model.b.numpy(),
+                                                            "c": model.c.numpy()},
                           predictions=predictions.numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# A tf.train.Checkpoint saves the objects it is given and what they track (Adam's moments
+# and step count) under those names: a, b, c, optimizer (ckpt.index and .data files).
+def save(model, folder):
+    tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).write(f"{folder}/ckpt")
+
+
+# read fills Adam's moments only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build([model.a, model.b, model.c])
+    tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

@@ -1,13 +1,10 @@
 """
 Title: Polynomial fit y = a x^2 + b x + c, tf.function
-Description: The eager GradientTape and Adam step traced once by @tf.function and then run as a graph.
+Description: The eager Adam step traced once by @tf.function and then run as a graph.
 """
 
 # Setup
-# The eager program with @tf.function on its functions: TensorFlow traces each once into a
-# graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
-import os
-
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,73 +13,95 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # The 50 training points as constant tensors of shape (50, 1).
-    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+# Prepare the data
+# The 50 training points as constant tensors of shape (50, 1).
+def training_data(spec):
+    return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
-    # Build the model
-    # The coefficients are scalar tf.Variables, created outside the traced functions, which
-    # read and update them. Keras's Adam optimizer applies the updates.
-    a = tf.Variable(spec.initial_weights["a"])
-    b = tf.Variable(spec.initial_weights["b"])
-    c = tf.Variable(spec.initial_weights["c"])
+
+# Build the model
+# A tf.Module holds the coefficients, scalar tf.Variables; its @tf.function __call__ is
+# traced once into a graph and then run as one, as TF1 did. Keras's Adam applies the updates.
+class QuadraticModel(tf.Module):
+    def __init__(self, a, b, c):
+        self.a, self.b, self.c = tf.Variable(a), tf.Variable(b), tf.Variable(c)
 
     @tf.function
-    def quadratic_model(x):
-        return a * tf.square(x) + b * x + c  # tf.square: x ** 2 is tf.pow, which rounds unlike x * x
+    def __call__(self, x):
+        return self.a * tf.square(x) + self.b * x + self.c  # x ** 2 is tf.pow, which rounds unlike x * x
 
+
+def build_model(spec):
+    model = QuadraticModel(spec.initial_weights["a"], spec.initial_weights["b"], spec.initial_weights["c"])
     # tf-rosetta divergences adam_epsilon
     # tf-rosetta divergences adam_one_minus_beta
-    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                      epsilon=spec.epsilon)
-    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
-    # optimizer's moments and step count), under the attribute names: a, b, c, optimizer.
-    checkpoint = tf.train.Checkpoint(a=a, b=b, c=c, optimizer=optimizer)
-    if resume_from:
-        optimizer.build([a, b, c])  # create the moments, so that read fills them at once
-        checkpoint.read(resume_from).assert_consumed()
+    model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                            epsilon=spec.epsilon)
+    return model
 
+
+def fit(model, spec):
     # Train
     # The whole step, tape, gradient and Adam update, is one traced graph: each call after
     # the first runs it without going back through Python op by op.
+    x_train, y_train = training_data(spec)
+    variables = [model.a, model.b, model.c]
+
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(quadratic_model(x) - y))
-        gradients = tape.gradient(loss, [a, b, c])
-        optimizer.apply_gradients(zip(gradients, [a, b, c]))
+            loss = tf.reduce_mean(tf.square(model(x) - y))
+        gradients = tape.gradient(loss, variables)
+        model.optimizer.apply_gradients(zip(gradients, variables))
         return loss
 
     losses = []
-    for step in range(int(optimizer.iterations), spec.steps):
+    for step in range(spec.steps):
         loss = train_step(x_train, y_train)
         losses.append(loss.numpy())
+    return losses
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # keras.metrics objects accumulate batches with update_state and report with result;
     # here one batch, the training points. Then the fitted curve at the probe inputs.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
 
     @tf.function
-    def evaluate(x, y):
-        outputs = quadratic_model(x)
+    def update_metrics(x, y):
+        outputs = model(x)
         mse.update_state(y, outputs)
         mae.update_state(y, outputs)
 
-    evaluate(x_train, y_train)
-    predictions = quadratic_model(spec.probe_inputs)
-
-    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
-    # training on. tf.saved_model.save writes the traced model for inference, without
-    # Python: here quadratic_model, traced for any batch of (None, 1) inputs.
-    if save_to:
-        checkpoint.write(os.path.join(save_to, "ckpt"))
-        serve = quadratic_model.get_concrete_function(tf.TensorSpec([None, 1], tf.float32))
-        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serve)
-    return TrainingResult(losses=np.array(losses), weights={"a": a.numpy(), "b": b.numpy(), "c": c.numpy()},
+    update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
+    predictions = model(spec.probe_inputs)
+    return TrainingResult(losses=np.array(losses), weights={"a": model.a.numpy(), "b": model.b.numpy(),
+                                                            "c": model.c.numpy()},
                           predictions=predictions.numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# A tf.train.Checkpoint saves the objects it is given and what they track (Adam's moments
+# and step count) under those names: a, b, c, optimizer (ckpt.index and .data files), to
+# train on. tf.saved_model.save writes the traced model for serving, without Python:
+# __call__ traced for any batch of (None, 1) inputs.
+def save(model, folder):
+    tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).write(f"{folder}/ckpt")
+    serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 1], tf.float32))
+    tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
+
+
+# read fills Adam's moments only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build([model.a, model.b, model.c])
+    tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

@@ -4,11 +4,7 @@ Description: A keras.Model subclass that owns both Dense sigmoid layers and appl
 """
 
 # Setup
-# Keras holds the model, the loss, the optimizer and the training loop: compile says what
-# to minimise and how, fit runs the loop, evaluate and predict use the trained model.
-# A subclassed model creates its layers in __init__ and writes its forward pass in call.
-import os
-
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -17,8 +13,17 @@ from implementations.contract import TrainingResult
 from implementations.xor.spec import SPEC
 
 
-# Registered under a package name, with get_config giving its constructor arguments, the
-# class can be rebuilt by keras.models.load_model from a .keras file.
+# Prepare the data
+# Single examples, repeated. fit takes a Dataset in its own order, and this one is not
+# shuffled: every epoch is the four points in the given order, one update each.
+def training_data(spec):
+    return tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(1).repeat()
+
+
+# Build the model
+# A subclassed model creates its layers in __init__ and writes its forward pass in call:
+# the hidden Dense(2, sigmoid), then the Dense(1, sigmoid) output. Registered, with
+# get_config giving its constructor arguments, it can be rebuilt by load_model.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class XorModel(keras.Model):
     def __init__(self, hidden_units=2, **kwargs):
@@ -34,17 +39,8 @@ class XorModel(keras.Model):
         return {**super().get_config(), "hidden_units": self.hidden_units}
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # A tf.data.Dataset of single examples, repeated without end. fit shuffles NumPy arrays
-    # each epoch but takes a Dataset in its own order, and this one is not shuffled: every
-    # epoch is the four points in the given order, one update each.
-    dataset = tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(1).repeat()
-
-    # Build the model
-    # The hidden Dense(2, sigmoid) and the Dense(1, sigmoid) output, applied in call.
-    # Calling the model on a keras.Input of two features builds its weights; set_weights
-    # gives them the shared starting values; summary prints the layers.
+# Calling it on a keras.Input of two features builds its weights.
+def build_model(spec):
     model = XorModel(hidden_units=2)
     model(keras.Input(shape=(2,)))
     weights = spec.initial_weights
@@ -54,39 +50,48 @@ def train(spec=SPEC, save_to=None, resume_from=None):
     # steps_per_execution runs an epoch's four updates in one call instead of four.
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["binary_accuracy"],
                   steps_per_execution=len(spec.x_train))
-    # A .weights.h5 file holds the layers' weights and, once built, the optimizer's
-    # variables (its step count; plain SGD has no moments): load_weights restores both, to train on.
-    if resume_from:
-        model.optimizer.build(model.trainable_variables)
-        model.load_weights(resume_from)
+    return model
 
+
+def fit(model, spec):
     # Train
-    # fit takes steps_per_epoch batches from the Dataset each epoch, here the four examples,
-    # one update each, and returns a History: history["loss"] holds each epoch's mean loss.
-    # initial_epoch: a resumed run counts on from the epoch the optimizer's restored step
-    # ends; its Dataset starts again at the first example, as each epoch does.
+    # Each epoch takes the four examples, one update each: history["loss"] holds each
+    # epoch's mean loss.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(dataset, epochs=spec.epochs, initial_epoch=int(model.optimizer.iterations) // len(spec.x_train),
-                        steps_per_epoch=len(spec.x_train), verbose=0)
-    losses = history.history.get("loss", [])  # none if resumed at the last epoch
+    history = model.fit(training_data(spec), epochs=spec.epochs, steps_per_epoch=len(spec.x_train), verbose=0)
+    return history.history["loss"]
 
+
+def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the given data (the four
-    # points); predict returns the model's outputs for the probe inputs.
+    # evaluate returns the loss and the compiled metrics on the four points; predict
+    # returns the model's outputs for the probe inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
-
-    # Then save. save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-    # save writes the whole model, its configuration too (.keras); export writes a
-    # TensorFlow SavedModel for inference, without Python.
-    if save_to:
-        model.save_weights(os.path.join(save_to, "model.weights.h5"))
-        model.save(os.path.join(save_to, "model.keras"))
-        model.export(os.path.join(save_to, "saved_model"), verbose=False)
     (W1, b1), (W2, b2) = model.hidden_layer.get_weights(), model.output_layer.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), predictions=predictions,
                           weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
                           metrics={"accuracy": scores["binary_accuracy"]})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
+# save the whole model with its configuration (.keras); export a SavedModel for serving.
+def save(model, folder):
+    model.save_weights(f"{folder}/model.weights.h5")
+    model.save(f"{folder}/model.keras")
+    model.export(f"{folder}/saved_model", verbose=False)
+
+
+# load_weights fills the optimizer's variables only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build(model.trainable_variables)
+    model.load_weights(path)
 
 
 if __name__ == "__main__":

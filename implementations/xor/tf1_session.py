@@ -6,7 +6,7 @@ Description: A TF1 graph of placeholders and variables, run one example per Sess
 # Setup
 # TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
 # in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
-import os
+from types import SimpleNamespace
 
 import numpy as np
 import tensorflow as tf
@@ -17,7 +17,7 @@ from implementations.xor.spec import SPEC
 v1 = tf.compat.v1
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
+def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
@@ -42,41 +42,57 @@ def train(spec=SPEC, save_to=None, resume_from=None):
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss, global_step=global_step)
         predicted = tf.cast(hypothesis > 0.5, tf.float32)
         accuracy = tf.reduce_mean(tf.cast(tf.equal(predicted, y), tf.float32))
-        init = v1.global_variables_initializer()
-        # A Saver saves and restores the graph's variables by name: the weights and the global
-        # step (plain gradient descent keeps no state of its own).
+        # A Saver saves and restores the graph's variables by name: the weights and the global step.
         saver = v1.train.Saver()
+        session = v1.Session(graph=graph)
+        session.run(v1.global_variables_initializer())
+    return SimpleNamespace(session=session, saver=saver, x=x, y=y, weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
+                           hypothesis=hypothesis, loss=loss, train_op=train_op, accuracy=accuracy)
 
+
+def fit(model, spec):
     # Train
     # Each Session.run of [loss, train_op] is one update on one example, in the given order.
-    # Resuming restores every variable from a checkpoint instead of running the initializer,
-    # and goes on from the epoch its global step ends (one update an example).
-    with v1.Session(graph=graph) as session:
-        if resume_from:
-            saver.restore(session, resume_from)
-        else:
-            session.run(init)
-        losses = []
-        for epoch in range(session.run(global_step) // len(spec.x_train), spec.epochs):
-            epoch_loss = np.float32(0)
-            for example in range(len(spec.x_train)):
-                feed = {x: spec.x_train[example:example + 1], y: spec.y_train[example:example + 1]}
-                loss_value, _ = session.run([loss, train_op], feed_dict=feed)
-                epoch_loss += loss_value
-            losses.append(epoch_loss / len(spec.x_train))  # each epoch's mean loss, as Keras's history
+    losses = []
+    for epoch in range(spec.epochs):
+        epoch_loss = np.float32(0)
+        for example in range(len(spec.x_train)):
+            feed = {model.x: spec.x_train[example:example + 1], model.y: spec.y_train[example:example + 1]}
+            loss_value, _ = model.session.run([model.loss, model.train_op], feed_dict=feed)
+            epoch_loss += loss_value
+        losses.append(epoch_loss / len(spec.x_train))  # each epoch's mean loss, as Keras's history
+    return losses
 
-        # Evaluate
-        # Evaluating is running other ops of the same graph: the accuracy fed the four points,
-        # the hypothesis fed the probe inputs, and the variables for their values.
-        accuracy_value = session.run(accuracy, feed_dict={x: spec.x_train, y: spec.y_train})
-        predictions = session.run(hypothesis, feed_dict={x: spec.probe_inputs})
-        weights = session.run({"W1": W1, "b1": b1, "W2": W2, "b2": b2})
 
-        # Then save. Saver.save writes a name-based checkpoint: model.ckpt.index and .data files.
-        if save_to:
-            saver.save(session, os.path.join(save_to, "model.ckpt"))
+def evaluate(model, spec, losses):
+    # Evaluate
+    # Evaluating is running other ops of the same graph: the accuracy fed the four points,
+    # the hypothesis fed the probe inputs, and the variables for their values.
+    session = model.session
+    accuracy_value = session.run(model.accuracy, feed_dict={model.x: spec.x_train, model.y: spec.y_train})
+    predictions = session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
+    weights = session.run(model.weights)
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,
                           metrics={"accuracy": float(accuracy_value)})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    with model.session:
+        return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
+# assigns every variable from one, the global step too.
+def save(model, folder):
+    with model.session.graph.as_default():
+        model.saver.save(model.session, f"{folder}/model.ckpt")
+
+
+def restore(model, path):
+    with model.session.graph.as_default():
+        model.saver.restore(model.session, path)
 
 
 if __name__ == "__main__":

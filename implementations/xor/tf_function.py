@@ -4,10 +4,7 @@ Description: The eager step traced once by @tf.function and then run as a graph,
 """
 
 # Setup
-# The eager program with @tf.function on its functions: TensorFlow traces each once into a
-# graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
-import os
-
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,73 +13,98 @@ from implementations.contract import TrainingResult
 from implementations.xor.spec import SPEC
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the
-    # given order: one update each.
-    examples = [(tf.constant(spec.x_train[i:i + 1]), tf.constant(spec.y_train[i:i + 1]))
-                for i in range(len(spec.x_train))]
+# Prepare the data
+# The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the given
+# order: one update each.
+def training_data(spec):
+    return [(tf.constant(spec.x_train[i:i + 1]), tf.constant(spec.y_train[i:i + 1])) for i in range(len(spec.x_train))]
 
-    # Build the model
-    # The weights are tf.Variables, created outside the traced functions, which read and
-    # update them. Keras's SGD optimizer applies the updates.
-    W1, b1 = tf.Variable(spec.initial_weights["W1"]), tf.Variable(spec.initial_weights["b1"])
-    W2, b2 = tf.Variable(spec.initial_weights["W2"]), tf.Variable(spec.initial_weights["b2"])
+
+# Build the model
+# A tf.Module holds the weights, tf.Variables; its @tf.function __call__ is traced once
+# into a graph and then run as one, as TF1 did. Keras's SGD optimizer applies the updates.
+class XorModel(tf.Module):
+    def __init__(self, W1, b1, W2, b2):
+        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
+        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
 
     @tf.function
-    def xor_model(x):
-        hidden = tf.sigmoid(tf.matmul(x, W1) + b1)
-        return tf.sigmoid(tf.matmul(hidden, W2) + b2)
+    def __call__(self, x):
+        hidden = tf.sigmoid(tf.matmul(x, self.W1) + self.b1)
+        return tf.sigmoid(tf.matmul(hidden, self.W2) + self.b2)
 
-    optimizer = keras.optimizers.SGD(spec.learning_rate)
-    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
-    # optimizer's step count; plain SGD has no moments), under the attribute names: W1, ..., optimizer.
-    checkpoint = tf.train.Checkpoint(W1=W1, b1=b1, W2=W2, b2=b2, optimizer=optimizer)
-    if resume_from:
-        optimizer.build([W1, b1, W2, b2])  # create the optimizer's variables, so that read fills them at once
-        checkpoint.read(resume_from).assert_consumed()
 
+def build_model(spec):
+    model = XorModel(**spec.initial_weights)
+    model.optimizer = keras.optimizers.SGD(spec.learning_rate)
+    return model
+
+
+def fit(model, spec):
     # Train
     # The whole step, tape, gradient and update, is one traced graph: each call after the
     # first runs it without going back through Python op by op.
+    variables = [model.W1, model.b1, model.W2, model.b2]
+
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(xor_model(x) - y))
-        gradients = tape.gradient(loss, [W1, b1, W2, b2])
-        optimizer.apply_gradients(zip(gradients, [W1, b1, W2, b2]))
+            loss = tf.reduce_mean(tf.square(model(x) - y))
+        gradients = tape.gradient(loss, variables)
+        model.optimizer.apply_gradients(zip(gradients, variables))
         return loss
 
-    # A resumed run goes on from the epoch the optimizer's restored step ends (one update an example).
+    examples = training_data(spec)
     losses = []
-    for epoch in range(int(optimizer.iterations) // len(examples), spec.epochs):
+    for epoch in range(spec.epochs):
         epoch_loss = np.float32(0)
         for x, y in examples:
             epoch_loss += train_step(x, y).numpy()
         losses.append(epoch_loss / len(examples))  # each epoch's mean loss, as Keras's history
+    return losses
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # A keras.metrics object accumulates batches with update_state and reports with result:
     # BinaryAccuracy counts the outputs on the right side of 0.5. Then the probe outputs.
     accuracy = keras.metrics.BinaryAccuracy()
 
     @tf.function
-    def evaluate(x, y):
-        accuracy.update_state(y, xor_model(x))
+    def update_metrics(x, y):
+        accuracy.update_state(y, model(x))
 
-    evaluate(tf.constant(spec.x_train), tf.constant(spec.y_train))
-    predictions = xor_model(spec.probe_inputs)
-
-    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
-    # training on. tf.saved_model.save writes the traced model for inference, without
-    # Python: here xor_model, traced for any batch of (None, 2) inputs.
-    if save_to:
-        checkpoint.write(os.path.join(save_to, "ckpt"))
-        serve = xor_model.get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
-        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serve)
-    return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(),
-                          weights={"W1": W1.numpy(), "b1": b1.numpy(), "W2": W2.numpy(), "b2": b2.numpy()},
+    update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
+    predictions = model(spec.probe_inputs)
+    weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
+    return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(), weights=weights,
                           metrics={"accuracy": float(accuracy.result())})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
+# step count) under those names: W1, ..., optimizer (ckpt.index and .data files), to train
+# on. tf.saved_model.save writes the traced model for serving, without Python: __call__
+# traced for any batch of (None, 2) inputs.
+def checkpoint(model):
+    return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
+
+
+def save(model, folder):
+    checkpoint(model).write(f"{folder}/ckpt")
+    serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
+    tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
+
+
+# read fills the optimizer's variables only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build([model.W1, model.b1, model.W2, model.b2])
+    checkpoint(model).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

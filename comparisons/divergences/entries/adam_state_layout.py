@@ -76,9 +76,11 @@ def probe_adam_state_layout() -> Measured:
                 f"{keras_resumed_step(False)}")
 
 
-# A program that resumes restores the optimizer's state with the weights, the step included.
+# A program that resumes restores the optimizer's state with the weights, the step included. It
+# resumes in its "Save and resume" section's restore (implementations/contract.py), or, in the
+# older shape, in train's resume_from branch.
 def carries_the_optimizer_state(path: Path, source: str) -> list[str]:
-    if "resume_from" not in source:
+    if "resume_from" not in source and not re.search(r"\bdef restore\(", source):
         return []
     if re.search(r"\bSaver\(", source):  # every variable of the graph: slots, beta powers, global_step
         if not re.search(r"global_step=", source):
@@ -113,6 +115,7 @@ ENTRY = Divergence(
     why="converted, what remains is the two optimizers' rounding (as in adam_epsilon, aligned): Keras's update "
         "is written otherwise, and pow and the running products part by a few ulp over hundreds of steps",
     probe=probe_adam_state_layout,
-    applies_to=r"\bresume_from\b[\s\S]*\bAdam(?:Optimizer)?\(",  # a program that resumes, with Adam
+    # a program that resumes, with Adam (its restore follows the model; a resume_from branch, the older shape)
+    applies_to=r"\bAdam(?:Optimizer)?\([\s\S]*\bdef restore\(|\bresume_from\b[\s\S]*\bAdam(?:Optimizer)?\(",
     alignment_problems=carries_the_optimizer_state,
 )
