@@ -6,7 +6,7 @@ trains the same fit with both (see _adam), the betas aligned so that epsilon is 
 difference; passing `epsilon=1e-8` to Keras leaves rounding only.
 """
 
-from ..record import Divergence, Measured
+from ..record import Divergence, Measured, OutsideFix
 from ._adam import FLOAT32_BETAS, adam_calls_pass, adam_versus_tf1
 
 
@@ -30,4 +30,7 @@ ENTRY = Divergence(
     probe=probe_adam_epsilon,
     applies_to=r"\bAdam(Optimizer)?\(",
     alignment_problems=adam_calls_pass(r"epsilon="),
+    evidence="optimizer",
+    outside_fix=OutsideFix("argument", "epsilon", 1e-8, target="keras.optimizers.Adam",
+                           says="Keras `Adam(epsilon=1e-8)`"),
 )

@@ -107,4 +107,5 @@ ENTRY = Divergence(
     probe=probe_training_flag,
     applies_to=r"\b(?:Dropout|BatchNormalization)\(",
     alignment_problems=passes_the_training_flag,
+    evidence="forward",
 )
