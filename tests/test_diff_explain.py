@@ -127,6 +127,12 @@ def test_an_outside_argument_replaces_what_the_script_passed_positionally_or_by_
         def __init__(self, learning_rate=0.1, epsilon=1e-7, **kwargs):
             self.learning_rate, self.epsilon, self.kwargs = learning_rate, epsilon, kwargs
 
+        def __call__(self, *args, **kwargs):
+            return args, kwargs
+
+        def step(self, gradient):
+            return gradient
+
     import sys
     import types
 
@@ -138,8 +144,11 @@ def test_an_outside_argument_replaces_what_the_script_passed_positionally_or_by_
         assert Optimizer(0.5).epsilon == 1e-8
         assert Optimizer(0.5, 1e-3).epsilon == 1e-8 and Optimizer(0.5, 1e-3).learning_rate == 0.5
         assert Optimizer(epsilon=3.0, name="x").epsilon == 1e-8 and Optimizer(name="x").kwargs == {"name": "x"}
+        overrides.install({"target": "fake_optimizers.Optimizer.__call__", "name": "training", "value": True})
+        assert Optimizer()(3) == ((3,), {"training": True})
+        assert Optimizer()(3, training=False) == ((3,), {"training": True})
         with pytest.raises(TypeError, match="takes no argument 'shuffle'"):
-            overrides.install({"target": "fake_optimizers.Optimizer", "name": "shuffle", "value": False})
+            overrides.install({"target": "fake_optimizers.Optimizer.step", "name": "shuffle", "value": False})
     finally:
         del sys.modules["fake_optimizers"]
 

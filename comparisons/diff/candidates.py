@@ -3,7 +3,9 @@
 Static: every entry's `applies_to` pattern and alignment check (comparisons/divergences), run
 on both user files as on the project's programs. An entry is a candidate when its pattern finds
 code on one side at least and its check finds the aligning setting missing on one side at least
-(for instance B builds Keras `Adam` without `epsilon=`, or A feeds `keep_prob`). An entry whose
+(for instance B builds Keras `Adam` without `epsilon=`, or A feeds `keep_prob`), or its pattern
+finds code on one side only (A's TF1 `AdamOptimizer` keeps its beta powers as B's Keras `Adam`
+does not, and nothing aligns that). An entry whose
 setting is applied from outside through the environment (`outside_fix`) is a candidate when the
 children ran without it, whatever the code.
 
@@ -64,7 +66,9 @@ def static_candidates(path_a: Path, path_b: Path, environment: dict | None = Non
             problems = entry.alignment_problems(paths[side], code)
             if problems:
                 candidate.missing[side] = [_without_path(problem, paths[side]) for problem in problems]
-        if candidate.missing:
+        # A difference between two APIs (TF1's AdamOptimizer and Keras's Adam) shows as code that
+        # only one side has, also where nothing aligns it (the check finds nothing to add).
+        if candidate.missing or (len(candidate.applies) == 1 and entry.evidence):
             found.append(candidate)
     return found
 

@@ -55,30 +55,33 @@ def largest_gap(comparison) -> float:
                default=0.0)
 
 
-def confirm(entry, a, comparison, rerun: Rerun) -> str:
-    """One line: whether the gap closed with the entry's fix applied from outside."""
+def confirm(entry, a, comparison, rerun: Rerun) -> tuple[str, object, object]:
+    """One line, whether the gap closed with the entry's fix applied from outside; and A and the
+    comparison of the re-run (None, None if it failed), for what remains."""
     fix = entry.outside_fix
     who = "A and B" if fix.kind == "environment" else "B"
     try:
         a_fixed, b_fixed = rerun.run(fix, a)
     except runner.ScriptFailed as failed:
-        return f"not confirmed: with {fix.says} the re-run failed: {failed}"
+        return f"not confirmed: with {fix.says} the re-run failed: {failed}", None, None
     alignment = align.match_variables(a_fixed, b_fixed, rerun.mapping, rerun.map_name)
     fixed = compare(a_fixed, b_fixed, alignment, rerun.reruns)
     before, after = largest_gap(comparison), largest_gap(fixed)
     count = len(fixed.numbers)
-    if fixed.verdict != PARTS and count and alignment.complete:
-        how = "bitwise" if after == 0 else f"within {after:.2g}"
-        return (f"confirmed: with {fix.says} {'B is' if who == 'B' else 'A and B are'} {how} of "
-                f"{'A' if who == 'B' else 'each other'} at every one of the {count} updates (the largest gap "
-                f"was {before:.3g}; {who} re-run with it, applied from outside the script)")
+    applied = f"{who} re-run with it, applied from outside the script"
     if not count:
-        return f"not confirmed: with {fix.says} no update could be compared"
-    first = int(fixed.numbers[fixed.first_parting])
-    if after <= before / MAIN_CAUSE_FACTOR:
-        return (f"confirmed as the main cause: with {fix.says} the largest gap falls from {before:.3g} to {after:.3g} "
-                f"({before / after:.3g}x smaller; {who} re-run with it, applied from outside the script); a smaller "
-                f"difference remains, parting from update {first}")
-    shrank = f", {before / after:.3g}x smaller" if 0 < after < before else ""
-    return (f"not confirmed: with {fix.says} B still parts, at update {first} (largest gap {after:.3g}, was "
-            f"{before:.3g}{shrank})")
+        line = f"not confirmed: with {fix.says} no update could be compared"
+    elif fixed.verdict != PARTS and alignment.complete:
+        how = "bitwise" if after == 0 else f"within {after:.2g}"
+        line = (f"confirmed: with {fix.says} {'B is' if who == 'B' else 'A and B are'} {how} of "
+                f"{'A' if who == 'B' else 'each other'} at every one of the {count} updates (the largest gap was "
+                f"{before:.3g}; {applied})")
+    elif after <= before / MAIN_CAUSE_FACTOR:
+        line = (f"confirmed as the main cause: with {fix.says} the largest gap falls from {before:.3g} to "
+                f"{after:.3g} ({before / after:.3g}x smaller; {applied}); a smaller difference remains, parting "
+                f"from update {int(fixed.numbers[fixed.first_parting])}")
+    else:
+        shrank = f", {before / after:.3g}x smaller" if 0 < after < before else ""
+        line = (f"not confirmed: with {fix.says} B still parts, at update {int(fixed.numbers[fixed.first_parting])} "
+                f"(largest gap {after:.3g}, was {before:.3g}{shrank})")
+    return line, a_fixed, fixed

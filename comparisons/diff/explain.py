@@ -13,6 +13,8 @@ when it may run the scripts again, a confirm.Rerun. It returns the lines the rep
 4. Unexplained when no entry fits: where they part, the place to look and an entry to write.
 """
 
+import dataclasses
+
 import numpy as np
 
 from comparisons.diff import candidates as found_in
@@ -40,7 +42,10 @@ def explain(a, b, alignment, comparison, rerun=None) -> list[str]:
                 from comparisons.diff import confirm
 
                 confirmed += 1
-                lines.append("   " + confirm.confirm(candidate.entry, a, comparison, rerun))
+                line, a_fixed, fixed = confirm.confirm(candidate.entry, a, comparison, rerun)
+                lines.append("   " + line)
+                if fixed is not None and fixed.verdict == PARTS:
+                    lines += remains(a_fixed, fixed, [c for c in ranked if c is not candidate])
             elif candidate.entry.outside_fix is None:
                 lines.append("   not confirmed by a re-run: its setting is in the script's code, not applied from "
                              "outside")
@@ -52,6 +57,19 @@ def explain(a, b, alignment, comparison, rerun=None) -> list[str]:
     if silent:
         lines.append(f"in the code, but diff cannot tell how they show: {', '.join(silent)}")
     return lines
+
+
+def remains(a, fixed, others) -> list[str]:
+    """What parts once the confirmed fix is applied: the other candidates fitted to that re-run."""
+    others = [dataclasses.replace(candidate) for candidate in others]  # the first fit stays for the report
+    for candidate in others:
+        found_in.fit(candidate, a, fixed)
+    fitting = [candidate.name for candidate in found_in.rank(others) if candidate.fits]
+    name, gap = fixed.worst(fixed.first_parting)
+    where = f"update {int(fixed.numbers[fixed.first_parting])}, |Δ| {gap:.3g} in {name}"
+    if not fitting:
+        return [f"   what remains ({where}) fits no other entry"]
+    return [f"   what remains ({where}) fits: {', '.join(fitting)} (tf-rosetta divergences NAME)"]
 
 
 def _fitted(a, b, comparison, environment) -> list:

@@ -28,15 +28,16 @@ class OutsideFix:
     """How `tf-rosetta diff` applies an entry's aligning setting to a user's script from outside,
     to confirm that the entry explains a parting (comparisons/diff/confirm.py).
 
-    kind "argument": every construction of `target` (a dotted name, e.g. "keras.optimizers.Adam")
-    gets `name=value`, whatever the script passed; kind "environment": the children run with the
+    kind "argument": every construction of `target` (a dotted name, e.g. "keras.optimizers.Adam"),
+    or every call where `target` names a method ("keras.Model.__call__"), gets `name=value`,
+    whatever the script passed; kind "environment": the children run with the
     environment variable `name=value` (read at import, so both sides are run again).
     """
 
     kind: str  # "argument" or "environment"
     name: str  # the argument or the environment variable
     value: object
-    target: str = ""  # for "argument": the class whose constructor gets it
+    target: str = ""  # for "argument": the class whose constructor, or the method, gets it
     says: str = ""  # the change as the user makes it, e.g. "Keras `Adam(epsilon=1e-8)`"
 
 
