@@ -181,3 +181,22 @@ def test_fit_shuffling_no_entry_explains_is_reported_unexplained_with_where_they
     (line,) = [line for line in lines if line.startswith("why:")]
     assert line.startswith("why: unexplained: no catalog entry fits. They part at update 1")
     assert "the batches differ from update 1 on" in line
+
+
+def test_every_entry_declares_a_known_evidence_kind_and_an_outside_fix_that_resolves():
+    import inspect
+
+    from comparisons.divergences import CATALOG, EVIDENCE_KINDS
+
+    for entry in CATALOG:
+        assert entry.evidence in ("", *EVIDENCE_KINDS), entry.name
+        fix = entry.outside_fix
+        if fix is None:
+            continue
+        assert fix.kind in ("argument", "environment") and fix.says, entry.name
+        if fix.kind == "argument":
+            found = overrides.resolve(fix.target)
+            parameters = inspect.signature(found.__init__ if isinstance(found, type) else found).parameters
+            assert fix.name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                                 for p in parameters.values()), entry.name
+    assert {e.name for e in CATALOG if e.outside_fix} >= {"adam_epsilon", "keras_training_flag", "onednn_fusion"}

@@ -128,7 +128,7 @@ def fit(candidate: Candidate, a, comparison) -> None:
                           f"the loss of update {update} is within rounding")
                          + ": a difference in the forward pass or the loss shows first in the loss")
     elif kind == "rounding":
-        name, gap = comparison.worst(first)
+        name, gap = largest_variable_gap(comparison, first)
         scale = max((float(np.max(np.abs(values[_record_index(a, comparison, first)]), initial=0.0))
                      for values, own in zip(a.after, a.names) if own in comparison.gaps), default=0.0)
         ulps = gap / float(np.spacing(np.float32(scale))) if scale > 0 else float("inf")
@@ -136,6 +136,14 @@ def fit(candidate: Candidate, a, comparison) -> None:
         candidate.why = (f"the first parting gap, {gap:.3g} in {name} at update {update}, is {ulps:.3g} ulps of the "
                          f"largest value" + ("" if candidate.fits else
                                              f": more than the {ROUNDING_ULPS} ulps of another kernel's rounding"))
+
+
+def largest_variable_gap(comparison, record: int) -> tuple[str, float]:
+    names = [name for name in comparison.gaps if name != "loss"]
+    if not names:
+        return "loss", float(comparison.gaps["loss"][record])
+    name = max(names, key=lambda n: comparison.gaps[n][record])
+    return name, float(comparison.gaps[name][record])
 
 
 def _loss_parts(comparison, record: int) -> float | None:

@@ -65,11 +65,12 @@ def remains(a, fixed, others) -> list[str]:
     for candidate in others:
         found_in.fit(candidate, a, fixed)
     fitting = [candidate.name for candidate in found_in.rank(others) if candidate.fits]
-    name, gap = fixed.worst(fixed.first_parting)
-    where = f"update {int(fixed.numbers[fixed.first_parting])}, |Δ| {gap:.3g} in {name}"
+    name, gap = found_in.largest_variable_gap(fixed, fixed.first_parting)
+    where = f"from update {int(fixed.numbers[fixed.first_parting])}, |Δ| {gap:.3g} in {name} there"
     if not fitting:
         return [f"   what remains ({where}) fits no other entry"]
-    return [f"   what remains ({where}) fits: {', '.join(fitting)} (tf-rosetta divergences NAME)"]
+    return [f"   what remains ({where}) fits: " + "; ".join(f"{name} (tf-rosetta divergences {name})"
+                                                          for name in fitting)]
 
 
 def _fitted(a, b, comparison, environment) -> list:
@@ -88,7 +89,7 @@ def describe(number: int, candidate, comparison) -> list[str]:
         if aligned:
             where += f"; {', '.join(aligned)}: aligned"
     first = comparison.first_parting
-    name, gap = comparison.worst(first)
+    name, gap = found_in.largest_variable_gap(comparison, first)
     unit = entry.unit or ""
     return [f"{number}. {entry.name}: {entry.title}",
             f"   in the code: {where}",
