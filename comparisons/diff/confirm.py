@@ -72,8 +72,8 @@ def confirm(entry, a, comparison, rerun: Rerun) -> tuple[str, object, object]:
     if not count:
         line = f"not confirmed: with {fix.says} no update could be compared"
     elif fixed.verdict != PARTS and alignment.complete:
-        how = "bitwise" if after == 0 else f"within {after:.2g}"
-        line = (f"confirmed: with {fix.says} {'B is' if who == 'B' else 'A and B are'} {how} of "
+        how = "bitwise equal to" if after == 0 else f"within {after:.2g} of"
+        line = (f"confirmed: with {fix.says} {'B is' if who == 'B' else 'A and B are'} {how} "
                 f"{'A' if who == 'B' else 'each other'} at every one of the {count} updates (the largest gap was "
                 f"{before:.3g}; {applied})")
     elif after <= before / MAIN_CAUSE_FACTOR:
