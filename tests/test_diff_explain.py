@@ -156,7 +156,9 @@ def test_an_outside_argument_replaces_what_the_script_passed_positionally_or_by_
 # End to end: each pair diffed, the entry named first --------------------------------------
 
 def _why(lines):
-    return [line for line in lines if line.startswith(("why:", "1. ", "2. ", "   ", "in the code"))]
+    """The explanation: from the line "why: ..." to the time line."""
+    start = next(i for i, line in enumerate(lines) if line.startswith("why: "))
+    return [line for line in lines[start:] if not line.startswith("time: ")]
 
 
 @pytest.mark.slow
