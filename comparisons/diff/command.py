@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from comparisons.diff import align, explain, report, runner
+from comparisons.diff import align, report, runner
 from comparisons.diff.compare import BITWISE, PARTS, compare, growth
 from comparisons.errors import EXIT_DISAGREE, EXIT_SCRIPT_FAILED, UsageError
 from implementations import runtimes
@@ -76,6 +76,8 @@ def command_diff(args) -> int:
                                  f"{', '.join(map(str, agreement.SEEDS))}; within = at most "
                                  f"{agreement.FLOOR_MULTIPLE}x the floor)")
             # Explained here, while the folder exists: confirming a cause runs B (or both) again.
+            # Imported here: the catalog it reads is not needed by a diff that fails on its input.
+            from comparisons.diff import explain
             from comparisons.diff.confirm import Rerun
 
             rerun = Rerun(sides, folder, args.settings, args.steps, timeout, mapping, args.map or "", b_start,
