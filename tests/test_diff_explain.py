@@ -22,6 +22,8 @@ PAIRS = {
     "dropout_keep_prob": ("tf1_dropout_keep_prob.py", "tf1_dropout_rate.py", "A"),
     "cross_entropy_on_probabilities": ("eager_softmax_logits.py", "eager_softmax_probabilities.py", "B"),
     "keras_training_flag": ("keras_dropout_fit.py", "keras_dropout_loop.py", "B"),
+    # Only B's code squares the error itself; the shapes are not in the code (side: "only B").
+    "mse_broadcast": ("keras_linear.py", "eager_linear_flat_targets.py", "only B"),
 }
 
 
@@ -34,8 +36,11 @@ def _static(name):
 def test_the_static_search_finds_the_entry_and_the_side_that_lacks_its_setting(name):
     found = _static(name)
     assert name in found
-    assert list(found[name].missing) == [PAIRS[name][2]]
-    assert found[name].applies == ["A", "B"]
+    if PAIRS[name][2] == "only B":
+        assert found[name].applies == ["B"] and not found[name].missing
+    else:
+        assert list(found[name].missing) == [PAIRS[name][2]]
+        assert found[name].applies == ["A", "B"]
 
 
 def test_adam_is_found_on_both_sides_each_call_named_by_its_api():
@@ -67,12 +72,13 @@ def _comparison(loss, variables, floor=1e-9, verdicts=None):
     return Comparison(np.arange(1, count + 1), gaps, floors, verdicts)
 
 
-def _trace(label, values):
+def _trace(label, values, loss=None):
     count = len(next(iter(values.values())))
     names = list(values)
     return Trace(Side(label, SCRIPTS / "tf1_adam.py", "tensorflow"), names, names, [(1,)] * len(names),
                  [np.zeros(1, np.float32)] * len(names), [np.array(v, np.float32).reshape(count, 1) for v in values.values()],
-                 np.zeros(count), np.arange(1, count + 1), np.array([""] * count))
+                 np.zeros(count) if loss is None else np.array(loss, float), np.arange(1, count + 1),
+                 np.array([""] * count))
 
 
 def _fitted(kind, comparison, a=None):
@@ -94,10 +100,14 @@ def test_an_optimizer_difference_fits_every_variable_parting_at_update_1_after_t
 
 def test_a_forward_difference_fits_a_loss_that_parts_before_the_weights_it_came_from():
     # Update 2's loss is computed from the weights after update 1, which are within rounding.
+    a = _trace("A", {"w": [1.0, 1.0, 1.0]}, loss=[2.0, 2.0, 2.0])
     forward = _comparison([0, 0.7, 5.0], {"w": [1e-9, 1e-2, 3e-2]})
-    candidate = _fitted("forward", forward)
+    candidate = _fitted("forward", forward, a)
     assert candidate.fits and "update 2" in candidate.why
-    assert not _fitted("optimizer", forward).fits
+    assert not _fitted("optimizer", forward, a).fits
+    # A loss beyond its floor by a share of itself that rounding can reach is not a forward difference.
+    slight = _comparison([0, 2e-5, 5.0], {"w": [1e-9, 1e-2, 3e-2]}, floor=1e-7)
+    assert not _fitted("forward", slight, a).fits
 
 
 def test_a_rounding_difference_fits_a_first_gap_of_a_few_ulps_only():
@@ -170,7 +180,7 @@ def test_each_pair_names_its_entry_first(name, capsys, tmp_path):
     why = _why(lines)
     assert why[0].startswith("why: ") and "fit" in why[0]
     assert why[1].startswith(f"1. {name}: ")
-    assert why[2].startswith(f"   in the code: {side}: ")
+    assert why[2].startswith(f"   in the code: {side}: " if side != "only B" else "   in the code: only B's code has it")
     assert f"   the whole entry: tf-rosetta divergences {name}" in why
     from comparisons.divergences import BY_NAME
 

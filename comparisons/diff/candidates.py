@@ -23,6 +23,9 @@ from comparisons.divergences import CATALOG, program_code
 
 # A first parting gap within this many ulps of the largest value is "a few ulps": rounding.
 ROUNDING_ULPS = 256
+# A model or loss that computes something else moves the loss by more than this share of itself;
+# rounding in one forward pass moves it by a few float32 ulps (1e-7 of itself).
+FORWARD_RELATIVE = 1e-4
 
 
 @dataclass
@@ -121,11 +124,14 @@ def fit(candidate: Candidate, a, comparison) -> None:
     elif kind == "forward":
         # The loss of the first parting update was computed from weights that had not parted yet.
         loss_there = _loss_parts(comparison, first)
-        candidate.fits = loss_there is not None and loss_there > 0
+        own = abs(float(a.loss[_record_index(a, comparison, first)])) if loss_there else 0.0
+        candidate.fits = bool(loss_there) and loss_there >= FORWARD_RELATIVE * own
         candidate.why = (f"the loss of update {update}, computed from weights that had not parted, differs by "
                          f"{loss_there:.3g}" if candidate.fits else
                          ("the losses are not compared" if loss_there is None else
-                          f"the loss of update {update} is within rounding")
+                          f"the loss of update {update} is within rounding" if not loss_there else
+                          f"the loss of update {update} differs by {loss_there:.3g}, less than "
+                          f"{FORWARD_RELATIVE:g} of itself")
                          + ": a difference in the forward pass or the loss shows first in the loss")
     elif kind == "rounding":
         name, gap = largest_variable_gap(comparison, first)

@@ -83,6 +83,8 @@ def _fitted(a, b, comparison, environment) -> list:
 def describe(number: int, candidate, comparison) -> list[str]:
     entry = candidate.entry
     where = candidate.environment and f"both ran with {candidate.environment}"
+    if not where:  # found by its pattern on one side, with no setting the code could carry
+        where = f"only {candidate.applies[0]}'s code has it (its pattern: {entry.applies_to})"
     if candidate.missing:
         where = "; ".join(f"{side}: {'; '.join(problems)}" for side, problems in sorted(candidate.missing.items()))
         aligned = [side for side in candidate.applies if side not in candidate.missing]
