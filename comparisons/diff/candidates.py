@@ -101,8 +101,21 @@ def parted_variables(comparison, record: int) -> list[str]:
             if comparison.gaps[name][record] > agreement.FLOOR_MULTIPLE * comparison.floors[name][record]]
 
 
-def fit(candidate: Candidate, a, comparison) -> None:
-    """Set candidate.fits and .why from what the comparison observed."""
+def first_differing_batch(a, b, update: int) -> int | None:
+    """The first update, up to this one, whose batches both sides saw and differ (None: none seen to)."""
+    if b is None:
+        return None
+    for number in np.intersect1d(a.number, b.number):
+        if number > update:
+            break
+        batch_a, batch_b = a.batch[np.flatnonzero(a.number == number)[0]], b.batch[np.flatnonzero(b.number == number)[0]]
+        if batch_a and batch_b and batch_a != batch_b:
+            return int(number)
+    return None
+
+
+def fit(candidate: Candidate, a, comparison, b=None) -> None:
+    """Set candidate.fits and .why from what the comparison observed (b: for its batches)."""
     first = comparison.first_parting
     kind = candidate.entry.evidence
     if first is None or not kind:
@@ -126,6 +139,12 @@ def fit(candidate: Candidate, a, comparison) -> None:
         loss_there = _loss_parts(comparison, first)
         own = abs(float(a.loss[_record_index(a, comparison, first)])) if loss_there else 0.0
         candidate.fits = bool(loss_there) and loss_there >= FORWARD_RELATIVE * own
+        batch = first_differing_batch(a, b, update)
+        if candidate.fits and batch is not None:
+            candidate.fits = False
+            candidate.why = (f"the batches differ from update {batch}: another batch, not the forward pass, "
+                             f"moves the loss")
+            return
         candidate.why = (f"the loss of update {update}, computed from weights that had not parted, differs by "
                          f"{loss_there:.3g}" if candidate.fits else
                          ("the losses are not compared" if loss_there is None else

@@ -45,7 +45,7 @@ def explain(a, b, alignment, comparison, rerun=None) -> list[str]:
                 line, a_fixed, fixed = confirm.confirm(candidate.entry, a, comparison, rerun)
                 lines.append("   " + line)
                 if fixed is not None and fixed.verdict == PARTS:
-                    lines += remains(a_fixed, fixed, [c for c in ranked if c is not candidate])
+                    lines += remains(a_fixed, None, fixed, [c for c in ranked if c is not candidate])
             elif candidate.entry.outside_fix is None:
                 lines.append("   not confirmed by a re-run: its setting is in the script's code, not applied from "
                              "outside")
@@ -59,11 +59,11 @@ def explain(a, b, alignment, comparison, rerun=None) -> list[str]:
     return lines
 
 
-def remains(a, fixed, others) -> list[str]:
+def remains(a, b, fixed, others) -> list[str]:
     """What parts once the confirmed fix is applied: the other candidates fitted to that re-run."""
     others = [dataclasses.replace(candidate) for candidate in others]  # the first fit stays for the report
     for candidate in others:
-        found_in.fit(candidate, a, fixed)
+        found_in.fit(candidate, a, fixed, b)
     fitting = [candidate.name for candidate in found_in.rank(others) if candidate.fits]
     name, gap = found_in.largest_variable_gap(fixed, fixed.first_parting)
     where = f"from update {int(fixed.numbers[fixed.first_parting])}, |Δ| {gap:.3g} in {name} there"
@@ -76,7 +76,7 @@ def remains(a, fixed, others) -> list[str]:
 def _fitted(a, b, comparison, environment) -> list:
     candidates = found_in.static_candidates(a.side.script, b.side.script, environment)
     for candidate in candidates:
-        found_in.fit(candidate, a, comparison)
+        found_in.fit(candidate, a, comparison, b)
     return candidates
 
 
@@ -119,9 +119,5 @@ def unexplained(a, b, comparison) -> list[str]:
 
 
 def _batches_part(a, b, update: int) -> str:
-    at_a, at_b = np.flatnonzero(a.number == update), np.flatnonzero(b.number == update)
-    if not len(at_a) or not len(at_b) or not a.batch[at_a[0]] or not b.batch[at_b[0]]:
-        return ""
-    common = np.intersect1d(a.number, b.number)
-    differ = [int(n) for n in common if a.batch[np.flatnonzero(a.number == n)[0]] != b.batch[np.flatnonzero(b.number == n)[0]]]
-    return f"the batches differ from update {differ[0]} on" if differ and differ[0] <= update else ""
+    batch = found_in.first_differing_batch(a, b, update)
+    return f"the batches differ from update {batch} on" if batch is not None else ""
