@@ -78,6 +78,18 @@ def test_keras_adam_epsilon_parts_from_tf1_adam_at_the_first_update(capsys, tmp_
     assert document["verdict"] == "PARTS" and document["first_parting_update"] == 1
     assert verdict_lines(lines)["verdict"].startswith("verdict: THEY PART at update 1 of 50")
     assert any(line.startswith("growth: ") for line in lines)
+    # Why (tests/test_diff_explain.py): the catalog's adam_epsilon comes first, and B run again with
+    # Keras `Adam(epsilon=1e-8)` applied from outside closes most of the gap; what remains is TF1's
+    # running beta powers (keras_adam_eps8.py parts from tf1_adam.py too, tests/diff_scripts/README.md).
+    why = lines[next(i for i, line in enumerate(lines) if line.startswith("why: ")):]
+    assert why[0] == "why: 1 catalog entry fits the code and what was observed, the likeliest first:"
+    assert why[1] == "1. adam_epsilon: Adam's epsilon: TF1 1e-8, Keras 1e-7"
+    assert why[3] == "   fits: parts at update 1, in 2 of 2 variables, the first loss the same"
+    assert why[6].startswith("   confirmed as the main cause: with Keras `Adam(epsilon=1e-8)` the largest gap falls from ")
+    assert why[7].startswith("   what remains (from update ") and why[7].endswith(
+        "fits: tf1_adam_beta_power (tf-rosetta divergences tf1_adam_beta_power)")
+    assert why[8].startswith("   the change: pass `epsilon=1e-8` to Keras `Adam`")
+    assert why[1] in document["report"]  # the explanation is in --json's report too
     # The gap is far beyond the floor measured on A (epsilon 1e-7 vs 1e-8 on gradients near 1e-6).
     assert document["gaps"]["w"][0] > 1000 * document["floors"]["w"][0]
     table = [line for line in lines if line.rstrip().endswith("<- first parting")]

@@ -36,6 +36,10 @@ def main(config_path: str) -> int:
             set_values = {key: saved[key] for key in saved.files}
     recorder = Recorder(config["trace"], config.get("steps"), set_values, config.get("perturb_seed"))
     tracer.install(recorder, config["runtime"])
+    if config.get("override"):
+        from comparisons.diff import overrides
+
+        overrides.install(config["override"])
 
     import runpy
 

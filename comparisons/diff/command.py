@@ -6,7 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from comparisons.diff import align, explain, report, runner
+from comparisons.diff import align, report, runner
 from comparisons.diff.compare import BITWISE, PARTS, compare, growth
 from comparisons.errors import EXIT_DISAGREE, EXIT_SCRIPT_FAILED, UsageError
 from implementations import runtimes
@@ -48,9 +48,9 @@ def command_diff(args) -> int:
             a, b = runner.run_all([runner.start(side, folder, side.label, args.settings, args.steps)
                                    for side in sides], timeout)
             alignment = align.match_variables(a, b, mapping, args.map or "")
-            init_note = ""
+            init_note, b_start = "", None
             if args.init_from == "a" and alignment.pairs:
-                values = {b.keys[j]: a.initial[i] for i, j in alignment.pairs}
+                values = b_start = {b.keys[j]: a.initial[i] for i, j in alignment.pairs}
                 (b,) = runner.run_all([runner.start(sides[1], folder, "B-from-A", args.settings, args.steps,
                                                     set_values=values)], timeout)
                 alignment = align.match_variables(a, b, mapping, args.map or "")
@@ -75,6 +75,14 @@ def command_diff(args) -> int:
                 envelope_note = (f" (floor: A rerun from its start and learning rate moved by a few ulps, seeds "
                                  f"{', '.join(map(str, agreement.SEEDS))}; within = at most "
                                  f"{agreement.FLOOR_MULTIPLE}x the floor)")
+            # Explained here, while the folder exists: confirming a cause runs B (or both) again.
+            # Imported here: the catalog it reads is not needed by a diff that fails on its input.
+            from comparisons.diff import explain
+            from comparisons.diff.confirm import Rerun
+
+            rerun = Rerun(sides, folder, args.settings, args.steps, timeout, mapping, args.map or "", b_start,
+                          reruns, runner.settings_environment(args.settings)[0])
+            explanation = explain.explain(a, b, alignment, comparison, rerun)
     except runner.ScriptFailed as failed:
         print(f"tf-rosetta: {failed}", file=sys.stderr, flush=True)
         return EXIT_SCRIPT_FAILED
@@ -94,7 +102,7 @@ def command_diff(args) -> int:
                 f"rounding alone chose between trajectories (docs/agreement.md)")
         elif reruns:
             say("kind: B computes something else: it follows none of A's rounding reruns")
-    for line in explain.explain(a, b, alignment, comparison):
+    for line in explanation:
         say(line)
     seconds = time.perf_counter() - start_time
     say(f"time: A {a.seconds:.1f} s, B {b.seconds:.1f} s"

@@ -83,12 +83,18 @@ def _child_environment(runtime: str, settings: str) -> tuple[dict, dict, list[st
 
 
 def start(side: Side, folder: Path, name: str, settings: str, steps: int | None = None,
-          set_values: dict | None = None, perturb_seed: int | None = None) -> dict:
-    """Start one traced run of a side; returns what `finish` needs."""
+          set_values: dict | None = None, perturb_seed: int | None = None, override: dict | None = None,
+          extra_environment: dict | None = None) -> dict:
+    """Start one traced run of a side; returns what `finish` needs.
+
+    override: an argument the child gives every construction of a class (overrides.py);
+    extra_environment: variables set on top of the settings' (both: confirm.py's re-runs)."""
     trace_path = folder / f"{name}.npz"
     config = {"script": str(side.script), "runtime": side.runtime, "trace": str(trace_path), "steps": steps,
-              "perturb_seed": perturb_seed}
+              "perturb_seed": perturb_seed, "override": override}
     environment, config["environment"], config["unset"] = _child_environment(side.runtime, settings)
+    environment.update(extra_environment or {})
+    config["environment"].update(extra_environment or {})
     if set_values:
         config["set_values"] = str(folder / f"{name}.start.npz")
         np.savez(config["set_values"], **set_values)

@@ -23,7 +23,7 @@ record carries as ``lesson=__doc__``), the probe, the alignment check, then the
 README.md here says how to add an entry.
 """
 
-from .record import MEASURED_ON, Divergence, Measured, max_difference
+from .record import EVIDENCE_KINDS, MEASURED_ON, Divergence, Measured, OutsideFix, max_difference
 from .programs import IMPLEMENTATIONS, alignment_problems, dependent_files, program_code, program_files
 from .catalog import (BY_NAME, CATALOG, ORDER, check_names, entry_module, entry_modules, reference_problems,
                       references)
@@ -42,7 +42,7 @@ from .entries.fit_logs_running_mean import fit_logs
 from .entries.keras_jit_compile import xor_fit, xor_tape
 
 __all__ = [
-    "MEASURED_ON", "Divergence", "Measured", "max_difference",
+    "EVIDENCE_KINDS", "MEASURED_ON", "OutsideFix", "Divergence", "Measured", "max_difference",
     "IMPLEMENTATIONS", "alignment_problems", "dependent_files", "program_code", "program_files",
     "BY_NAME", "CATALOG", "ORDER", "check_names", "entry_module", "entry_modules", "reference_problems",
     "references",

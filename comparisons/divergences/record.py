@@ -24,6 +24,33 @@ class Measured:
     details: str = ""  # what else the probe saw (values, costs)
 
 
+@dataclass(frozen=True)
+class OutsideFix:
+    """How `tf-rosetta diff` applies an entry's aligning setting to a user's script from outside,
+    to confirm that the entry explains a parting (comparisons/diff/confirm.py).
+
+    kind "argument": every construction of `target` (a dotted name, e.g. "keras.optimizers.Adam"),
+    or every call where `target` names a method ("keras.Model.__call__"), gets `name=value`,
+    whatever the script passed; kind "environment": the children run with the
+    environment variable `name=value` (read at import, so both sides are run again).
+    """
+
+    kind: str  # "argument" or "environment"
+    name: str  # the argument or the environment variable
+    value: object
+    target: str = ""  # for "argument": the class whose constructor, or the method, gets it
+    says: str = ""  # the change as the user makes it, e.g. "Keras `Adam(epsilon=1e-8)`"
+
+
+# How an entry's difference shows in `tf-rosetta diff`'s trace (comparisons/diff/candidates.py):
+# "optimizer": every variable parts at the first update while the first loss is the same (the
+#   update rule differs, the forward pass does not);
+# "forward": the loss of the first update already differs (the model or the loss computes
+#   something else before any update);
+# "rounding": the first parting gap is a few ulps of the values (another kernel's rounding).
+EVIDENCE_KINDS = ("optimizer", "forward", "rounding")
+
+
 def no_platform_problem() -> str:
     return ""
 
@@ -58,6 +85,11 @@ class Divergence:
     # the entry's arithmetic in place of its own, task -> train(spec), or None where that
     # cannot be written. `compare` runs it to confirm that the entry explains a parting.
     oracle_variant: Callable[[str], Callable] | None = None
+    # For `tf-rosetta diff` (comparisons/diff/explain.py): how the difference shows in two traces
+    # (one of EVIDENCE_KINDS, "" where diff cannot tell), and how its aligning setting can be
+    # applied to a user's script from outside (None where only an edit of the script can).
+    evidence: str = ""
+    outside_fix: OutsideFix | None = None
 
     def _paragraphs(self) -> list[str]:
         """The docstring's paragraphs, each as one line; each item of a list ("- ...") as a paragraph of its own."""

@@ -74,10 +74,11 @@ def adam_calls_pass(*arguments) -> Check:
     """Aligned when every Adam(...) / AdamOptimizer(...) call passes each argument (a regex)."""
     def problems(path: Path, source: str) -> list[str]:
         found = []
-        for call in re.findall(r"\bAdam(?:Optimizer)?\(((?:[^()]|\([^()]*\))*)\)", source):
+        for name, call in re.findall(r"\b(Adam(?:Optimizer)?)\(((?:[^()]|\([^()]*\))*)\)", source):
             for argument in arguments:
                 if not re.search(argument, call):
-                    found.append(f"{path}: an Adam call without {argument.replace(chr(92), '')}")
+                    api = "TF1's AdamOptimizer" if name == "AdamOptimizer" else "Keras's Adam"
+                    found.append(f"{path}: {api} without {argument.replace(chr(92), '')} (its default)")
         return found
 
     return problems

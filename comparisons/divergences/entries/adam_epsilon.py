@@ -7,7 +7,7 @@ probe trains the same fit with both (see _adam), the betas aligned so that epsil
 only difference; with the same epsilon, rounding only remains.
 """
 
-from ..record import Divergence, Measured
+from ..record import Divergence, Measured, OutsideFix
 from ._adam import FLOAT32_BETAS, adam_calls_pass, adam_versus_tf1
 
 
@@ -29,4 +29,7 @@ ENTRY = Divergence(
     probe=probe_adam_epsilon,
     applies_to=r"\bAdam(Optimizer)?\(",
     alignment_problems=adam_calls_pass(r"epsilon="),
+    evidence="optimizer",
+    outside_fix=OutsideFix("argument", "epsilon", 1e-8, target="keras.optimizers.Adam",
+                           says="Keras `Adam(epsilon=1e-8)`"),
 )

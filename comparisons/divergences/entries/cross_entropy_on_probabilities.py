@@ -72,4 +72,5 @@ ENTRY = Divergence(
     probe=probe_cross_entropy,
     applies_to=r"(?i)cross_?entropy",
     alignment_problems=from_logits,
+    evidence="forward",
 )

@@ -108,4 +108,5 @@ ENTRY = Divergence(
     probe=probe_keep_prob,
     applies_to=r"\bkeep_prob\b|(?:\bnn\.|\bstateless_)dropout\(",
     alignment_problems=drops_by_rate,
+    evidence="forward",
 )

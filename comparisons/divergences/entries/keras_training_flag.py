@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..record import Divergence, Measured, max_difference
+from ..record import Divergence, Measured, OutsideFix, max_difference
 from ._mlp import batch, data, keras_model, outcome
 
 STEPS = 8
@@ -104,4 +104,9 @@ ENTRY = Divergence(
     probe=probe_training_flag,
     applies_to=r"\b(?:Dropout|BatchNormalization)\(",
     alignment_problems=passes_the_training_flag,
+    evidence="forward",
+    # Every call of a Keras model with training=True: what fit does. (A script that also calls its
+    # model to evaluate gets training=True there too; diff compares the training updates only.)
+    outside_fix=OutsideFix("argument", "training", True, target="keras.Model.__call__",
+                           says="`model(x, training=True)`"),
 )

@@ -69,4 +69,5 @@ ENTRY = Divergence(
     probe=probe_mse_broadcast,
     applies_to=r"reduce_mean\(tf\.square\(|np\.mean\(np\.square\(",
     alignment_problems=targets_shaped_like_inputs,
+    evidence="forward",
 )

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import machine
 from ..programs import set_by_the_package
-from ..record import Divergence, Measured, max_difference
+from ..record import Divergence, Measured, OutsideFix, max_difference
 from . import _child
 
 
@@ -112,4 +112,6 @@ ENTRY = Divergence(
     applies_to=r"^import tensorflow",
     alignment_problems=set_by_the_package("TF_ENABLE_ONEDNN_OPTS", "0"),
     platform_problem=platform_problem,
+    evidence="rounding",
+    outside_fix=OutsideFix("environment", "TF_ENABLE_ONEDNN_OPTS", "0", says="`TF_ENABLE_ONEDNN_OPTS=0`"),
 )

@@ -121,4 +121,5 @@ ENTRY = Divergence(
     applies_to=r"\bAdamOptimizer\(",
     alignment_problems=declared_in_the_spec,
     oracle_variant=oracle_with_running_powers,
+    evidence="rounding",
 )
