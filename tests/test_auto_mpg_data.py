@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from implementations.auto_mpg import data
+from implementations import cars_data as data
 from implementations.contract import DataError
 
 # pandas' train_stats for the course's split of UCI's file (`train_dataset.describe()`, mean and std),

@@ -24,6 +24,8 @@ ORDER = (
     "default_initializers",
     "fit_numpy_input",
     "fit_logs_running_mean",
+    "fit_shuffle",
+    "tf1_rmsprop_defaults",
     "keras_jit_compile",
     "dropout_keep_prob",
     "stateful_dropout_seed",

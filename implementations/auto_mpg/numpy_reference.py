@@ -18,48 +18,8 @@ f32 = np.float32
 NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
-def forward(weights, x):
-    """The output and the two hidden layers' activations."""
-    h1 = np.maximum(x @ weights["W1"] + weights["b1"], f32(0))
-    h2 = np.maximum(h1 @ weights["W2"] + weights["b2"], f32(0))
-    return h2 @ weights["W3"] + weights["b3"], h1, h2
-
-
-def gradients(weights, x, y):
-    """The batch's mean squared error and its gradient for every weight, by the chain rule."""
-    output, h1, h2 = forward(weights, x)
-    error = output - y
-    loss = np.mean(np.square(error))
-    d_output = f32(2) * error / f32(len(x))
-    d_h2 = (d_output @ weights["W3"].T) * (h2 > 0)
-    d_h1 = (d_h2 @ weights["W2"].T) * (h1 > 0)
-    return loss, {"W3": h2.T @ d_output, "b3": d_output.sum(axis=0), "W2": h1.T @ d_h2, "b2": d_h2.sum(axis=0),
-                  "W1": x.T @ d_h1, "b1": d_h1.sum(axis=0)}
-
-
 def batches(count, size):
     return [slice(start, min(start + size, count)) for start in range(0, count, size)]
-
-
-def evaluate(weights, x, y, batch_size):
-    """Keras's evaluate: the loss is the mean of the batch means weighted by the batches' sizes;
-    mae and mse accumulate every row's error, then divide by the rows."""
-    loss_total = mae_total = mse_total = count = f32(0)
-    for rows in batches(len(x), batch_size):
-        error = forward(weights, x[rows])[0] - y[rows]
-        size = f32(len(error))
-        loss_total += np.mean(np.square(error)) * size
-        mae_total += np.sum(np.abs(error))
-        mse_total += np.sum(np.square(error))
-        count += size
-    return {"loss": loss_total / count, "mae": mae_total / count, "mse": mse_total / count}
-
-
-def scheduler(epoch, learning_rate):
-    # The course's schedule: the rate as given for 10 epochs, then times exp(-0.1) each epoch.
-    if epoch < SPEC.schedule_keep:
-        return learning_rate
-    return learning_rate * math.exp(SPEC.schedule_exponent)
 
 
 def train(spec=SPEC):
@@ -71,10 +31,47 @@ def train(spec=SPEC):
 
     # Build the model
     # The weights (copied: training updates them in place) and RMSprop's mean squares, zeros.
+    # The forward pass, the backward pass by the chain rule, and Keras's evaluation rules.
     weights = {name: spec.initial_weights[name].copy() for name in NAMES}
+
+    def forward(x):
+        """The output and the two hidden layers' activations."""
+        h1 = np.maximum(x @ weights["W1"] + weights["b1"], f32(0))
+        h2 = np.maximum(h1 @ weights["W2"] + weights["b2"], f32(0))
+        return h2 @ weights["W3"] + weights["b3"], h1, h2
+
+    def loss_and_gradients(x, y):
+        output, h1, h2 = forward(x)
+        error = output - y
+        loss = np.mean(np.square(error))
+        d_output = f32(2) * error / f32(len(x))
+        d_h2 = (d_output @ weights["W3"].T) * (h2 > 0)
+        d_h1 = (d_h2 @ weights["W2"].T) * (h1 > 0)
+        return loss, {"W3": h2.T @ d_output, "b3": d_output.sum(axis=0), "W2": h1.T @ d_h2,
+                      "b2": d_h2.sum(axis=0), "W1": x.T @ d_h1, "b1": d_h1.sum(axis=0)}
+
+    def evaluate(x, y):
+        """Keras's evaluate: the loss is the mean of the batch means weighted by the batches' sizes;
+        mae and mse accumulate every row's error, then divide by the rows."""
+        loss_total = mae_total = mse_total = count = f32(0)
+        for rows in batches(len(x), spec.batch_size):
+            error = forward(x[rows])[0] - y[rows]
+            size = f32(len(error))
+            loss_total += np.mean(np.square(error)) * size
+            mae_total += np.sum(np.abs(error))
+            mse_total += np.sum(np.square(error))
+            count += size
+        return {"loss": loss_total / count, "mae": mae_total / count, "mse": mse_total / count}
+
     mean_squares = {name: np.zeros_like(value) for name, value in weights.items()}
     rho, epsilon = f32(spec.rho), f32(spec.epsilon)
     learning_rate = f32(spec.learning_rate)  # the optimizer's float32 variable
+
+    def scheduler(epoch, learning_rate):
+        # The course's schedule: the rate as given for the first epochs, then times exp(-0.1) each.
+        if epoch < spec.schedule_keep:
+            return learning_rate
+        return learning_rate * math.exp(spec.schedule_exponent)  # a Python float: Keras 3 refuses a tensor
 
     # Train
     # Each epoch: the schedule sets the rate (read back from the float32 variable), the batches
@@ -86,14 +83,14 @@ def train(spec=SPEC):
         learning_rate = f32(scheduler(epoch, float(learning_rate)))
         total = count = f32(0)
         for rows in batches(split, spec.batch_size):
-            loss, grads = gradients(weights, x_fit[rows], y_fit[rows])
-            for name, gradient in grads.items():
+            loss, gradients = loss_and_gradients(x_fit[rows], y_fit[rows])
+            for name, gradient in gradients.items():
                 mean_squares[name] = rho * mean_squares[name] + (f32(1) - rho) * np.square(gradient)
-                weights[name] = weights[name] - learning_rate * gradient / np.sqrt(mean_squares[name] + epsilon)
+                weights[name] -= learning_rate * gradient / np.sqrt(mean_squares[name] + epsilon)
             total += loss * f32(rows.stop - rows.start)
             count += f32(rows.stop - rows.start)
         history["loss"].append(total / count)
-        scores = evaluate(weights, x_val, y_val, spec.batch_size)
+        scores = evaluate(x_val, y_val)
         for name in ("loss", "mae", "mse"):
             history["val_" + name].append(scores[name])
         history["learning_rate"].append(learning_rate)
@@ -105,13 +102,12 @@ def train(spec=SPEC):
         elif wait >= spec.patience:
             break
     stopped_epoch = epoch + 1
-    weights = best_weights  # restore_best_weights
+    weights.update(best_weights)  # restore_best_weights
 
     # Evaluate
     # The test rows' loss, MAE and MSE, and the outputs on the probe rows.
-    metrics = {name: float(value) for name, value in evaluate(weights, spec.x_test, spec.y_test,
-                                                              spec.batch_size).items()}
-    predictions = forward(weights, spec.probe_inputs)[0]
+    metrics = {name: float(value) for name, value in evaluate(spec.x_test, spec.y_test).items()}
+    predictions = forward(spec.probe_inputs)[0]
     return TrainingResult(losses=np.array(history.pop("loss")), weights=weights, predictions=predictions,
                           metrics=metrics, history={name: np.array(values) for name, values in history.items()},
                           stopped_epoch=stopped_epoch)
