@@ -97,8 +97,10 @@ def train(spec=SPEC):
         # ModelCheckpoint(save_best_only) and EarlyStopping: strictly lower than the best so far.
         # EarlyStopping counts every epoch, resets at an improvement, stops at `patience`.
         wait += 1
+        if scores["loss"] < best or best_weights is None:  # EarlyStopping keeps the first epoch's if none is better
+            best_weights = {name: value.copy() for name, value in weights.items()}
         if scores["loss"] < best:
-            best, best_weights, wait = scores["loss"], {name: value.copy() for name, value in weights.items()}, 0
+            best, wait = scores["loss"], 0
         elif wait >= spec.patience:
             break
     stopped_epoch = epoch + 1

@@ -103,6 +103,8 @@ def train(spec=SPEC):
             if scores["loss"] < best:
                 best, wait = scores["loss"], 0
                 saver.save(session, best_path)
+            elif epoch == 0:  # as EarlyStopping, keep the first epoch's weights if none is better (a NaN loss)
+                saver.save(session, best_path)
             elif wait >= spec.patience:
                 break
         saver.restore(session, best_path)

@@ -104,6 +104,8 @@ def train(spec=SPEC):
         if scores["loss"] < best:
             best, wait = scores["loss"], 0
             checkpoint.write(best_path)
+        elif epoch == 0:  # as EarlyStopping, keep the first epoch's weights if none is better (a NaN loss)
+            checkpoint.write(best_path)
         elif wait >= spec.patience:
             break
     checkpoint.read(best_path).assert_consumed()  # restore the best weights
