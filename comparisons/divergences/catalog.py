@@ -26,6 +26,8 @@ ORDER = (
     "fit_logs_running_mean",
     "fit_shuffle",
     "tf1_rmsprop_defaults",
+    "tf1_l2_loss_half",
+    "normalization_adapt_variance",
     "keras_jit_compile",
     "dropout_keep_prob",
     "stateful_dropout_seed",
