@@ -25,6 +25,7 @@ ORDER = (
     "fit_numpy_input",
     "fit_logs_running_mean",
     "fit_shuffle",
+    "fit_epoch_loss_weighted",
     "tf1_rmsprop_defaults",
     "tf1_l2_loss_half",
     "normalization_adapt_variance",

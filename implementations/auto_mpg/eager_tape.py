@@ -74,6 +74,7 @@ def train(spec=SPEC):
     best, wait = math.inf, 0
     for epoch in range(spec.epochs):
         optimizer.learning_rate = scheduler(epoch, float(optimizer.learning_rate))
+        # tf-rosetta divergences fit_epoch_loss_weighted
         epoch_loss = keras.metrics.Mean()
         for x, y in train_data:
             with tf.GradientTape() as tape:

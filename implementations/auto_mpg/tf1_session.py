@@ -55,6 +55,7 @@ def train(spec=SPEC):
         # Streaming metrics (local variables, reset by their initializer): the loss weighted by
         # the batch size, as fit averages it, and MAE and MSE over every row.
         batch_size = tf.cast(tf.shape(x)[0], tf.float32)
+        # tf-rosetta divergences fit_epoch_loss_weighted
         loss_mean, update_loss_mean = v1.metrics.mean(loss, weights=batch_size)
         mae, update_mae = v1.metrics.mean_absolute_error(y, outputs)
         mse, update_mse = v1.metrics.mean_squared_error(y, outputs)

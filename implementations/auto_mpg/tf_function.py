@@ -78,6 +78,7 @@ def train(spec=SPEC):
     # Each epoch: set the scheduled rate, one traced step per batch, the epoch's weighted
     # mean loss, the validation pass; a better validation loss is saved and resets the
     # patience count, `patience` epochs without one stop training.
+    # tf-rosetta divergences fit_epoch_loss_weighted
     epoch_loss = keras.metrics.Mean()
 
     @tf.function
