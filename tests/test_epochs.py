@@ -54,3 +54,13 @@ def test_a_rerun_that_stops_elsewhere_leaves_the_floor_measured_over_the_shared_
     other = dataclasses.replace(_result(epochs=4, val_shift=1e-6))
     assert agreement.parting(oracle, oracle, floors) is None
     assert not judge.difference(other, oracle, floors).within
+
+
+def test_the_checkpoint_matrix_names_why_it_leaves_auto_mpg_out(tmp_path, capsys):
+    from comparisons import cli
+
+    assert cli.main(["checkpoints", "auto_mpg", "--output", str(tmp_path / "out")]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "tf-rosetta: auto_mpg is not in the checkpoint matrix: its programs take no save_to/resume_from (issue 24 "
+        "restructures every program so); its checkpoint is the best epoch's, read back and compared by "
+        "`tf-rosetta compare`"]
