@@ -128,6 +128,21 @@ def floor(reference: np.ndarray, perturbed_runs: Sequence[np.ndarray]) -> np.nda
     return np.maximum(spread, MIN_ULPS * _ulps(np.max(np.abs(reference), axis=1, initial=0.0)))
 
 
+# Per-epoch series that every program must reproduce exactly (the rate the schedule set).
+EXACT_HISTORY = frozenset({"learning_rate"})
+
+
+def _epoch_floor(reference: np.ndarray, perturbed_runs: Sequence[np.ndarray]) -> np.ndarray:
+    """floor(), for runs that may end at another update (early stopping): measured over the
+    updates all of them ran, the last value carried on to the reference's end. A rerun that
+    stopped elsewhere is a fork of the run, which the floor does not span."""
+    common = min([len(reference)] + [len(run) for run in perturbed_runs])
+    measured = floor(np.asarray(reference)[:common], [np.asarray(run)[:common] for run in perturbed_runs])
+    if common == len(reference):
+        return measured
+    return np.concatenate([measured, np.full(len(reference) - common, measured[-1] if common else 0.0)])
+
+
 @dataclass
 class Floors:
     """The floor of every quantity of one run: losses per update, the rest once, at the end."""
@@ -136,6 +151,8 @@ class Floors:
     weights: dict[str, float]
     predictions: float
     metrics: dict[str, float]
+    # A task that reports per epoch (TrainingResult.history): each series' floor, per epoch.
+    history: dict[str, np.ndarray] = field(default_factory=dict)
     runs: list[TrainingResult] = field(default_factory=list, repr=False)  # the perturbed reruns
     _oracle: TrainingResult | None = field(default=None, repr=False)
 
@@ -153,7 +170,9 @@ class Floors:
             # Counted metrics (accuracy) move by whole examples: no ulp floor under them.
             metrics[name] = spread if name in EXACT_METRICS else max(spread, MIN_ULPS * float(_ulps(value)))
         return cls(
-            losses=floor(oracle.losses, [run.losses for run in reruns]),
+            losses=_epoch_floor(oracle.losses, [run.losses for run in reruns]),
+            history={name: _epoch_floor(series, [run.history[name] for run in reruns])
+                     for name, series in oracle.history.items() if name not in EXACT_HISTORY},
             weights={name: max(float(floor(value[None], [run.weights[name][None] for run in reruns])[0]),
                                MIN_ULPS * float(_ulps(largest_weight)))
                      for name, value in oracle.weights.items()},
@@ -212,6 +231,8 @@ def ratios(actual: TrainingResult, expected: TrainingResult, floors: Floors) -> 
     found["predictions"] = float(_ratio(gap, 0.0, floors.predictions))
     for name in expected.metrics:
         found[f"metrics {name}"] = float(_ratio(actual.metrics[name], expected.metrics[name], floors.metrics[name]))
+    for name, allowed in floors.history.items():
+        found[f"history {name}"] = _ratio(actual.history[name], expected.history[name], allowed)
     return found
 
 
@@ -241,6 +262,8 @@ def parting(actual: TrainingResult, expected: TrainingResult, floors: Floors, re
     ratio = float(np.max(found[first], initial=0.0))
     # Does it follow one of the oracle's reruns instead? Then rounding chose between trajectories.
     for seed, rerun in zip(SEEDS, floors.runs if reruns else []):
+        if np.shape(rerun.losses) != np.shape(actual.losses):
+            continue  # stopped at another epoch: the program did not follow it
         if all(np.max(value, initial=0.0) <= 1 for value in ratios(actual, rerun, floors).values()):
             return Parting(update, first, ratio, "ill-conditioned", seed)
     return Parting(update, first, ratio, "computes something else")

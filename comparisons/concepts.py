@@ -131,20 +131,20 @@ CONCEPTS = (
         "Save and resume",
         "TF1: a `v1.train.Saver`, `saver.save` and `saver.restore` (names) · TF2: `tf.train.Checkpoint`, "
         "`write` and `read` (objects) · Keras: `save_weights` and `load_weights` (.weights.h5), `save` (.keras), "
-        "`export` (SavedModel) · NumPy: none (tf-rosetta checkpoints)",
+        "`export` (SavedModel), or the `ModelCheckpoint` callback · NumPy: none (tf-rosetta checkpoints)",
         {"tf1_session": r"\bv1\.train\.Saver\(\)|\bsaver\.(?:save|restore)\b",
          **{style: r"\btf\.train\.Checkpoint\(|\bcheckpoint\.(?:read|write)\b|\btf\.saved_model\.save\b"
             for style in ("eager_tape", "tf_function")},
-         **{style: r"\bmodel\.(?:save_weights|load_weights|save|export)\b"
+         **{style: r"\bmodel\.(?:save_weights|load_weights|save|export)\b|\bkeras\.callbacks\.ModelCheckpoint\("
             for style in ("keras_sequential", "keras_functional", "keras_subclassed")}},
         section="Build the model|Train|Evaluate"),
     Concept(
         "Feed the data",
         "TF1: `feed_dict` · TF2: tensors passed as arguments (or a `tf.data.Dataset`) · "
-        "Keras: a `tf.data.Dataset` given to `fit` · NumPy: the arrays themselves",
+        "Keras: a `tf.data.Dataset` given to `fit` (arrays, for `validation_split`) · NumPy: the arrays themselves",
         _patterns(tf1=r"\bfeed_dict=",
                   tf2=r"\btf\.constant\(spec\.\w+|\btf\.data\.Dataset\b",
-                  keras=r"\btf\.data\.Dataset\b",
+                  keras=r"\btf\.data\.Dataset\b|\bmodel\.fit\(x_train, y_train\b",
                   numpy=r"= spec\.(?:x|y|images|labels|features|inputs)\w*"),
         # Evaluate too: a TF1 program feeds the data again to run its metric ops.
         section="Prepare the data|Train|Evaluate"),

@@ -18,6 +18,7 @@ class Difference:
     weights: float = 0.0
     predictions: float = 0.0
     metrics: float = 0.0
+    history: float = 0.0  # the per-epoch series, where a task has them
     within: bool = True
     bitwise: bool = True
     problems: list[str] = field(default_factory=list)
@@ -44,13 +45,33 @@ def _problems_of_layout(actual: TrainingResult, expected: TrainingResult) -> lis
             a, e = np.shape(actual.weights[name]), np.shape(expected.weights[name])
             if a != e:
                 problems.append(f"weight {name} has shape {a}, expected {e}")
-    if np.shape(actual.losses) != np.shape(expected.losses):
+    stop_differs = actual.stopped_epoch != expected.stopped_epoch  # said once, below, not as a shape
+    if np.shape(actual.losses) != np.shape(expected.losses) and not stop_differs:
         problems.append(f"losses have shape {np.shape(actual.losses)}, expected {np.shape(expected.losses)}")
     if np.shape(actual.predictions) != np.shape(expected.predictions):
         problems.append(f"predictions have shape {np.shape(actual.predictions)}, "
                         f"expected {np.shape(expected.predictions)}")
     if sorted(actual.metrics) != sorted(expected.metrics):
         problems.append(f"metrics named {sorted(actual.metrics)}, expected {sorted(expected.metrics)}")
+    problems += _problems_of_epochs(actual, expected)
+    return problems
+
+
+def _problems_of_epochs(actual: TrainingResult, expected: TrainingResult) -> list[str]:
+    """A task that trains epoch by epoch (auto_mpg): the same epoch to stop at, the same series
+    of that length, and every epoch's learning rate exactly: the schedule's rule has no rounding
+    to excuse."""
+    if actual.stopped_epoch != expected.stopped_epoch:
+        return [f"stopped after {actual.stopped_epoch} epochs, expected {expected.stopped_epoch}"]
+    if sorted(actual.history) != sorted(expected.history):
+        return [f"history of {sorted(actual.history)}, expected {sorted(expected.history)}"]
+    problems = [f"history {name} has shape {np.shape(actual.history[name])}, expected {np.shape(series)}"
+                for name, series in expected.history.items() if np.shape(actual.history[name]) != np.shape(series)]
+    for name in agreement.EXACT_HISTORY & set(expected.history) if not problems else ():
+        differing = np.flatnonzero(np.asarray(actual.history[name]) != np.asarray(expected.history[name]))
+        if differing.size:
+            problems.append(f"{name} at epoch {differing[0] + 1} is {actual.history[name][differing[0]]!r}, "
+                            f"expected {expected.history[name][differing[0]]!r}")
     return problems
 
 
@@ -68,7 +89,9 @@ def difference(actual: TrainingResult, expected: TrainingResult, floors: agreeme
              "weights": (_flatten_weights(actual, names), _flatten_weights(expected, names)),
              "predictions": (actual.predictions, expected.predictions),
              "metrics": ([actual.metrics[name] for name in sorted(expected.metrics)],
-                         [expected.metrics[name] for name in sorted(expected.metrics)])}
+                         [expected.metrics[name] for name in sorted(expected.metrics)]),
+             "history": ([actual.history[name] for name in sorted(expected.history)],
+                         [expected.history[name] for name in sorted(expected.history)])}
     for quantity, (a, e) in pairs.items():
         a, e = np.asarray(a, np.float64), np.asarray(e, np.float64)
         setattr(found, quantity, float(np.max(np.abs(a - e), initial=0.0)))

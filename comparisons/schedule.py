@@ -34,6 +34,10 @@ SECONDS_ALONE = {
     "mnist_mlp": {"numpy_reference": 0.27, "tf1_session": 0.57, "eager_tape": 5.18, "tf_function": 0.96,
                   "keras_sequential": 1.47, "keras_functional": 1.43, "keras_subclassed": 1.62,
                   "mirrored_tape": 1.45, "mirrored_keras": 3.13, "multiworker_tape": 9.16},
+    # auto_mpg: CPU seconds (2026-12-05, the 2-core AMD EPYC at load average 10 from other work, where
+    # the wall times, 0.16 to 55 s, were up to 7 times these); alone, wall time is about CPU time.
+    "auto_mpg": {"numpy_reference": 0.05, "tf1_session": 0.77, "eager_tape": 7.84, "tf_function": 1.84,
+                 "keras_sequential": 6.01, "keras_functional": 6.15, "keras_subclassed": 6.85},
 }
 
 

@@ -222,6 +222,13 @@ def machine() -> str:
             f"Keras {tables.installed('keras')}, NumPy {np.__version__}")
 
 
+# Tasks the sweep leaves out, with the reason (printed when named).
+NOT_SWEPT = {
+    "auto_mpg": "early stopping: at another rate or start the oracle's reruns may stop at other epochs, and "
+                "a floor across stop epochs is not defined yet (implementations/auto_mpg/README.md)",
+}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m comparisons.sweep", description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
@@ -231,6 +238,9 @@ def main(argv=None) -> int:
     add_jobs_option(parser)
     args = parser.parse_args(argv)
     tasks = [registry.check_task(task) for task in args.tasks] or list(registry.TASKS)
+    for task in [task for task in tasks if task in NOT_SWEPT]:
+        print(f"sweep: {task} left out: {NOT_SWEPT[task]}", file=sys.stderr)
+    tasks = [task for task in tasks if task not in NOT_SWEPT]
     if args.judge:
         results = judged(pickle.loads(Path(args.judge).read_bytes()))
     else:

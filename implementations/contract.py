@@ -92,6 +92,12 @@ class TrainingResult:
     # The task's metrics (spec.metric_names), each computed by the program's own API after
     # training: Keras `evaluate`, ops run in the TF1 session, TF2 ops or `keras.metrics`.
     metrics: Mapping[str, float]
+    # Tasks that train epoch by epoch around the step (auto_mpg) also return, per epoch, what the
+    # program's loop reported (name -> (epochs,) array: validation loss and metrics, the learning
+    # rate in force) and the number of epochs it ran before it stopped; the other tasks leave
+    # them empty.
+    history: Mapping[str, np.ndarray] = field(default_factory=dict)
+    stopped_epoch: int | None = None
 
 
 # How a spec pickles by name: implementations/registry.py, which imports this module, puts its

@@ -9,7 +9,7 @@ from types import ModuleType
 from implementations import contract
 from implementations.contract import DataError, TaskSpec
 
-TASKS = ("linear_regression", "polynomial_fit", "logistic_mnist", "mammal_bird", "xor", "mnist_mlp")
+TASKS = ("linear_regression", "polynomial_fit", "logistic_mnist", "mammal_bird", "xor", "mnist_mlp", "auto_mpg")
 STYLES = (
     "tf1_session",
     "eager_tape",

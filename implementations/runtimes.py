@@ -83,6 +83,11 @@ DISAGREES_BY_TASK = {
     ("jax", "mnist_mlp"): (KERAS_PROGRAMS, "Keras 3 on JAX draws Dropout's masks from jax.random, not TensorFlow's "
                            "stateless generator that the oracle reproduces (tf-rosetta divergences "
                            "dropout_masks_by_runtime)"),
+    # auto_mpg (issue 23) was measured under Keras 3 on TensorFlow only so far.
+    ("jax", "auto_mpg"): (KERAS_PROGRAMS, "auto_mpg's programs have not been measured under Keras 3 on JAX yet: "
+                          "no tolerance stated there (implementations/auto_mpg/README.md)"),
+    ("tf_keras", "auto_mpg"): (KERAS_PROGRAMS, "auto_mpg's programs have not been measured under Keras 2 yet: "
+                               "no tolerance stated there (implementations/auto_mpg/README.md)"),
 }
 
 

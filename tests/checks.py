@@ -27,7 +27,12 @@ def _result(comparison, program):
 
 def check_result_layout(task, program, comparison, standalone):
     spec, result = comparison.spec, _result(comparison, program)
-    assert result.losses.shape == (spec.loss_count,), f"{spec.loss_record}: {spec.loss_count} expected, got {result.losses.shape}"
+    # An early-stopped task records the epochs it ran, at most loss_count.
+    count = spec.loss_count if result.stopped_epoch is None else result.stopped_epoch
+    assert 1 <= count <= spec.loss_count, f"stopped after {count} epochs, of at most {spec.loss_count}"
+    assert result.losses.shape == (count,), f"{spec.loss_record}: {count} expected, got {result.losses.shape}"
+    for name, series in result.history.items():
+        assert np.shape(series) == (count,) and np.asarray(series).dtype == np.float32, f"history {name}"
     assert sorted(result.weights) == sorted(spec.initial_weights)
     for name, initial in spec.initial_weights.items():
         assert np.shape(result.weights[name]) == initial.shape, f"weight {name}"
@@ -95,6 +100,23 @@ def check_metrics_agree_with_oracle(task, program, comparison, standalone):
                 f"{name}: {actual[name]!r}, the oracle's {expected!r}"
 
 
+def check_epochs_agree_with_oracle(task, program, comparison, standalone):
+    """A task that trains epoch by epoch: the oracle's stop epoch and every epoch's learning rate
+    exactly, each epoch's validation loss and metrics within the floor. The others: no history."""
+    actual, oracle = _result(comparison, program), _result(comparison, registry.ORACLE)
+    assert actual.stopped_epoch == oracle.stopped_epoch, \
+        f"stopped after {actual.stopped_epoch} epochs, the oracle after {oracle.stopped_epoch}"
+    assert sorted(actual.history) == sorted(oracle.history)
+    for name in agreement.EXACT_HISTORY & set(oracle.history):
+        differing = np.flatnonzero(actual.history[name] != oracle.history[name])
+        assert differing.size == 0, (f"{name} at epoch {differing[0] + 1}: {actual.history[name][differing[0]]!r}, "
+                                     f"the oracle's {oracle.history[name][differing[0]]!r}")
+    for name, floor in comparison.floors.history.items():
+        gap = np.abs(np.asarray(actual.history[name], np.float64) - oracle.history[name])
+        outside = np.flatnonzero(gap > agreement.FLOOR_MULTIPLE * floor)
+        assert outside.size == 0, f"{name} at epoch {outside[0] + 1}: |Δ| {gap[outside[0]]:.3g} beyond the floor"
+
+
 def _quantity(result, quantity) -> list[np.ndarray]:
     if quantity == "weights":
         return [np.asarray(result.weights[name]) for name in sorted(result.weights)]
@@ -149,6 +171,7 @@ CHECKS_FOR_STYLES = [
     check_final_weights_agree_with_oracle,
     check_predictions_agree_with_oracle,
     check_metrics_agree_with_oracle,
+    check_epochs_agree_with_oracle,
     check_bitwise_claims,
 ]
 

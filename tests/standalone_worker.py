@@ -28,6 +28,7 @@ def arrays_of(result) -> dict:
     arrays = {"losses": np.asarray(result.losses), "predictions": np.asarray(result.predictions)}
     arrays.update({f"weights/{name}": np.asarray(value) for name, value in result.weights.items()})
     arrays.update({f"metrics/{name}": np.asarray(value) for name, value in result.metrics.items()})
+    arrays.update({f"history/{name}": np.asarray(value) for name, value in result.history.items()})
     return arrays
 
 

@@ -120,7 +120,13 @@ def command_checkpoints(args) -> int:
             raise UsageError("--inspect takes a checkpoint path, not tasks")
         print("\n".join(_describe(args.inspect)))
         return 0
-    tasks = [registry.check_task(name) for name in args.tasks] or list(registry.TASKS)
+    from comparisons.checkpoints import matrix
+
+    tasks = [registry.check_task(name) for name in args.tasks] or [t for t in registry.TASKS
+                                                                   if t not in matrix.NOT_IN_THE_MATRIX]
+    for task in tasks:
+        if task in matrix.NOT_IN_THE_MATRIX:
+            raise UsageError(f"{task} is not in the checkpoint matrix: {matrix.NOT_IN_THE_MATRIX[task]}")
     output = _checked_output(args.output)
     start = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=".tf-rosetta-checkpoints-", dir=output.parent if output else None))

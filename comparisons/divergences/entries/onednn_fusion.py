@@ -109,7 +109,7 @@ ENTRY = Divergence(
     default_at_least=1e-9, aligned_at_most=0.0,
     why="with fusion off eager and graph run the same kernels: bitwise equal",
     probe=probe_onednn,
-    applies_to=r"^import tensorflow",
+    applies_to=r"^import (?:tensorflow|keras)\b",  # Keras 3 programs run TensorFlow too
     alignment_problems=set_by_the_package("TF_ENABLE_ONEDNN_OPTS", "0"),
     platform_problem=platform_problem,
     evidence="rounding",

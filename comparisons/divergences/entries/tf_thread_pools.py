@@ -98,7 +98,7 @@ ENTRY = Divergence(
     default_at_least=1e-9, aligned_at_most=0.0,
     why="the default pools split a product the same way in every run on one machine: bitwise equal",
     probe=probe_tf_thread_pools,
-    applies_to=r"\bimport tensorflow\b",
+    applies_to=r"\bimport (?:tensorflow|keras)\b",  # Keras 3 programs run TensorFlow too
     alignment_problems=alignment_problems,
     not_measured="the tolerances hold for the default pools of the machine at hand; another core count splits "
                  "the products otherwise (the recorded programs' numbers come from 2 cores)",

@@ -1,0 +1,90 @@
+"""
+Title: Auto MPG regression with validation, early stopping and a learning-rate schedule, Keras subclassed model
+Description: A keras.Model subclass with three Dense layers; RMSprop, fit with validation_split and three callbacks.
+"""
+
+# Setup
+# Keras holds the loop: fit trains, splits off the validation rows, evaluates them each
+# epoch, and calls the callbacks at the start and end of every epoch. The best checkpoint
+# goes to a folder of the run's own.
+import math
+import os
+import tempfile
+
+import keras
+import numpy as np
+
+from implementations.auto_mpg.spec import SPEC
+from implementations.contract import TrainingResult
+
+
+class MpgModel(keras.Model):
+    # The layers in __init__, the forward pass in call.
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense1 = keras.layers.Dense(64, activation="relu", name="dense1")
+        self.dense2 = keras.layers.Dense(64, activation="relu", name="dense2")
+        self.output_layer = keras.layers.Dense(1, name="output")
+
+    def call(self, x):
+        return self.output_layer(self.dense2(self.dense1(x)))
+
+
+def train(spec=SPEC):
+    run_folder = tempfile.mkdtemp(prefix="auto_mpg_keras_functional_")
+
+    # Prepare the data
+    # The course's normalised training rows and MPG labels; fit's validation_split takes the
+    # last 20% of them as validation rows.
+    x_train, y_train = spec.x_train, spec.y_train
+
+    # Build the model
+    # The subclass, built by calling it on a keras.Input of the 9 features, the weights then
+    # set to the shared starting values; mse loss, RMSprop, mae and mse metrics.
+    model = MpgModel()
+    model(keras.Input(shape=(x_train.shape[1],)))
+    weights = spec.initial_weights
+    model.set_weights([weights[name] for name in ("W1", "b1", "W2", "b2", "W3", "b3")])
+    model.summary()
+    optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
+    model.compile(loss="mse", optimizer=optimizer, metrics=["mae", "mse"])
+
+    def scheduler(epoch, learning_rate):
+        # The course's schedule: the rate as given for the first epochs, then times exp(-0.1) each.
+        if epoch < spec.schedule_keep:
+            return learning_rate
+        return learning_rate * math.exp(spec.schedule_exponent)  # a Python float: Keras 3 refuses a tensor
+
+    # Train
+    # Three of the callbacks lesson's four (TensorBoard: see the README). The schedule sets
+    # the rate at each epoch's start; at its end the checkpoint saves the weights when the
+    # validation loss is the best so far, and early stopping counts the epochs without a
+    # better one, stops at `patience` and restores the best weights.
+    callbacks = [
+        keras.callbacks.LearningRateScheduler(scheduler),
+        keras.callbacks.ModelCheckpoint(os.path.join(run_folder, "best.weights.h5"), monitor="val_loss",
+                                        save_best_only=True, save_weights_only=True),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=spec.patience, restore_best_weights=True),
+    ]
+    # tf-rosetta divergences fit_shuffle
+    history = model.fit(x_train, y_train, batch_size=spec.batch_size, epochs=spec.epochs,
+                        validation_split=spec.validation_split, shuffle=False, callbacks=callbacks, verbose=0)
+
+    # Evaluate
+    # The test rows' loss, MAE and MSE with the restored weights, and the outputs for the
+    # course's sample batch, the first 10 training rows.
+    scores = model.evaluate(spec.x_test, spec.y_test, batch_size=spec.batch_size, verbose=0, return_dict=True)
+    predictions = model.predict(spec.probe_inputs, verbose=0)
+    kernels = {}
+    for index, layer in enumerate([model.dense1, model.dense2, model.output_layer], start=1):
+        kernels[f"W{index}"], kernels[f"b{index}"] = layer.get_weights()
+    logs = history.history
+    return TrainingResult(losses=np.array(logs["loss"], dtype=np.float32), weights=kernels, predictions=predictions,
+                          metrics={name: scores[name] for name in ("loss", "mae", "mse")},
+                          history={name: np.array(logs[name], dtype=np.float32)
+                                   for name in ("val_loss", "val_mae", "val_mse", "learning_rate")},
+                          stopped_epoch=len(history.epoch))
+
+
+if __name__ == "__main__":
+    SPEC.report(train())

@@ -1,0 +1,126 @@
+"""
+Title: Auto MPG regression with validation, early stopping and a learning-rate schedule, TF1 Session
+Description: A TF1 graph trained by RMSPropOptimizer in a Session; the epoch loop writes the schedule, validation, patience and a Saver of the best epoch.
+"""
+
+# Setup
+# TensorFlow 1's API in tf.compat.v1: build a graph, then run parts of it in a Session.
+# TF1 had fit-less loops: the rate, the validation pass, the patience count and the best
+# checkpoint are all written out. The best checkpoint goes to a folder of the run's own.
+import math
+import os
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+from implementations.auto_mpg.spec import SPEC
+from implementations.contract import TrainingResult
+
+v1 = tf.compat.v1
+NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def batches(x, y, size):
+    for start in range(0, len(x), size):
+        yield x[start:start + size], y[start:start + size]
+
+
+def train(spec=SPEC):
+    run_folder = tempfile.mkdtemp(prefix="auto_mpg_tf1_session_")
+    graph = tf.Graph()
+    with graph.as_default():
+        # Prepare the data
+        # Placeholders for a batch of rows, any number of them: each Session.run feeds them.
+        x = v1.placeholder(tf.float32, shape=[None, 9], name="x")
+        y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
+
+        # Build the model
+        # The weights as variables with the shared starting values, the layers as ops. The
+        # learning rate is a variable too, which the schedule assigns through a placeholder.
+        weights = {name: v1.get_variable(name, initializer=spec.initial_weights[name]) for name in NAMES}
+        hidden1 = tf.nn.relu(tf.matmul(x, weights["W1"]) + weights["b1"])
+        hidden2 = tf.nn.relu(tf.matmul(hidden1, weights["W2"]) + weights["b2"])
+        outputs = tf.matmul(hidden2, weights["W3"]) + weights["b3"]
+        loss = tf.reduce_mean(tf.square(outputs - y))
+        learning_rate = v1.get_variable("learning_rate", initializer=np.float32(spec.learning_rate), trainable=False)
+        new_rate = v1.placeholder(tf.float32, shape=[])
+        set_rate = learning_rate.assign(new_rate)
+        # tf-rosetta divergences tf1_rmsprop_defaults
+        optimizer = v1.train.RMSPropOptimizer(learning_rate, decay=spec.rho, epsilon=spec.epsilon)
+        train_op = optimizer.minimize(loss)
+        # TF1's RMSProp starts its mean squares at ones, Keras's at zeros: zero them, as the course's.
+        zero_mean_squares = tf.group(*[optimizer.get_slot(weights[name], "rms").assign(tf.zeros_like(weights[name]))
+                                       for name in NAMES])
+        # Streaming metrics (local variables, reset by their initializer): the loss weighted by
+        # the batch size, as fit averages it, and MAE and MSE over every row.
+        batch_size = tf.cast(tf.shape(x)[0], tf.float32)
+        # tf-rosetta divergences fit_epoch_loss_weighted
+        loss_mean, update_loss_mean = v1.metrics.mean(loss, weights=batch_size)
+        mae, update_mae = v1.metrics.mean_absolute_error(y, outputs)
+        mse, update_mse = v1.metrics.mean_squared_error(y, outputs)
+        init, reset_metrics = v1.global_variables_initializer(), v1.local_variables_initializer()
+        # A Saver of the weights alone: the best epoch's, restored at the end.
+        saver = v1.train.Saver(var_list=weights, max_to_keep=1)
+        best_path = os.path.join(run_folder, "best.ckpt")
+
+    split = spec.validation_start
+    x_fit, y_fit, x_val, y_val = spec.x_train[:split], spec.y_train[:split], spec.x_train[split:], spec.y_train[split:]
+
+    with v1.Session(graph=graph) as session:
+        session.run(init)
+        session.run(zero_mean_squares)
+
+        # Evaluate (defined here, used each epoch on the validation rows and at the end on the test rows)
+        def evaluate(x_rows, y_rows):
+            session.run(reset_metrics)
+            for x_batch, y_batch in batches(x_rows, y_rows, spec.batch_size):
+                session.run([update_loss_mean, update_mae, update_mse], feed_dict={x: x_batch, y: y_batch})
+            return dict(zip(("loss", "mae", "mse"), map(float, session.run([loss_mean, mae, mse]))))
+
+        def scheduler(epoch, learning_rate):
+            # The course's schedule: the rate as given for the first epochs, then times exp(-0.1) each.
+            if epoch < spec.schedule_keep:
+                return learning_rate
+            return learning_rate * math.exp(spec.schedule_exponent)  # a Python float: Keras 3 refuses a tensor
+
+        # Train
+        # Each epoch: assign the scheduled rate, run train_op on each batch (and the running
+        # loss), validate; a better validation loss is saved and resets the patience count,
+        # `patience` epochs without one stop training. Then the Saver restores the best.
+        history = {name: [] for name in ("loss", "val_loss", "val_mae", "val_mse", "learning_rate")}
+        best, wait = math.inf, 0
+        for epoch in range(spec.epochs):
+            session.run(set_rate, feed_dict={new_rate: scheduler(epoch, float(session.run(learning_rate)))})
+            session.run(reset_metrics)
+            for x_batch, y_batch in batches(x_fit, y_fit, spec.batch_size):
+                session.run([train_op, update_loss_mean], feed_dict={x: x_batch, y: y_batch})
+            history["loss"].append(session.run(loss_mean))
+            scores = evaluate(x_val, y_val)
+            for name in ("loss", "mae", "mse"):
+                history["val_" + name].append(scores[name])
+            history["learning_rate"].append(session.run(learning_rate))
+            wait += 1
+            if scores["loss"] < best:
+                best, wait = scores["loss"], 0
+                saver.save(session, best_path)
+            elif epoch == 0:  # as EarlyStopping, keep the first epoch's weights if none is better (a NaN loss)
+                saver.save(session, best_path)
+            elif wait >= spec.patience:
+                break
+        saver.restore(session, best_path)
+
+        # Evaluate
+        # The test rows' loss, MAE and MSE with the best weights, and the outputs for the
+        # course's sample batch.
+        metrics = evaluate(spec.x_test, spec.y_test)
+        predictions = session.run(outputs, feed_dict={x: spec.probe_inputs})
+        final_weights = session.run(weights)
+    return TrainingResult(losses=np.array(history.pop("loss"), dtype=np.float32), weights=final_weights,
+                          predictions=predictions, metrics=metrics,
+                          history={name: np.array(values, dtype=np.float32) for name, values in history.items()},
+                          stopped_epoch=epoch + 1)
+
+
+if __name__ == "__main__":
+    SPEC.report(train())
