@@ -307,8 +307,12 @@ END = "<!-- end of the step table -->"
 
 def format_markdown(run: Run) -> str:
     """Time per training step, a row per variant and a column per task, with the machine."""
-    tasks = [task for task in run.tasks() if task not in (SEED_EXPERIMENT, HARNESS_SCHEDULE)]
+    from implementations.registry import TASKS  # no TensorFlow
+
+    tasks = sorted((task for task in run.tasks() if task not in (SEED_EXPERIMENT, HARNESS_SCHEDULE)),
+                   key=lambda task: TASKS.index(task) if task in TASKS else len(TASKS))
     variants = list(dict.fromkeys(row.variant for task in tasks for row in run.rows_of(task)))
+    variants.sort(key=lambda variant: variant.startswith("diff "))  # the diff tracer's rows last
     lines = [f"Saved {machine_line(run)}. Reproduce: `tf-rosetta bench` (its JSON is the saved file).", "",
              "| variant | " + " | ".join(tasks) + " |", "|---" * (len(tasks) + 1) + "|"]
     for variant in variants:

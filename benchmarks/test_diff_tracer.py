@@ -9,6 +9,7 @@ traced row minus the untraced one is the tracer's overhead per update (it keeps 
 variable after every update in memory, as a diff does).
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -95,7 +96,11 @@ def test_tracer_overhead_per_update(benchmark, rounds, task, way, tracing, trace
         pytest.skip("under jax only Keras fit runs")
     train = WAYS[way]()  # built with the hooks in place, as in a diff child
     train()  # the first call traces: kept out of the timed rounds
-    benchmark.extra_info["updates_per_round"] = UPDATES_PER_ROUND
+    # The fields `tf-rosetta bench` reads (benchmarks/report.py): a row of the task's table per way
+    # and tracing, its time per update.
+    benchmark.extra_info.update(task=task, variant=f"diff {way} {tracing}", steps=UPDATES_PER_ROUND,
+                                what=f"an update of {way}, {tracing} by tf-rosetta diff's tracer",
+                                load_average=os.getloadavg()[0])
     calls = [1]
 
     def counted_round():

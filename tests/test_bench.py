@@ -280,3 +280,34 @@ def test_bench_imports_the_checkouts_suite_and_no_other_benchmarks(monkeypatch):
         bench.suite()
     monkeypatch.delitem(sys.modules, "benchmarks")
     assert Path(bench.suite().__file__) == ROOT / "benchmarks" / "__init__.py"
+
+
+def test_the_performance_page_s_step_table_is_the_saved_run_s():
+    """docs/performance.md's step table is written from docs/performance-bench.json (a `tf-rosetta
+    bench` JSON, with its date, machine and CPU): stale when either changed alone."""
+    run = report.load(report.SAVED_RUN)
+    page = report.PAGE.read_text()
+    assert report.rewritten(page, run) == page, \
+        "docs/performance.md's step table is stale: run `python -m benchmarks.report`"
+    assert run.machine.get("cpu_model") and run.datetime, "the saved run names its machine and date"
+    assert report.machine_line(run) in page
+
+
+def test_the_step_table_has_a_column_per_task_and_the_floor_row():
+    table = report.format_markdown(report.load(report.SAVED_RUN))
+    header = next(line for line in table.splitlines() if line.startswith("| variant |"))
+    for task in registry.TASKS:
+        assert f" {task} " in header, f"no {task} column"
+    assert "| numpy_reference |" in table
+
+
+def test_every_benchmark_names_the_fields_bench_reads():
+    """A benchmark without task, variant and steps in its extra_info breaks `tf-rosetta bench`'s
+    report of the whole run (benchmarks/report.py parse): the diff tracer's rows once did."""
+    root = Path(__file__).resolve().parents[1] / "benchmarks"
+    for path in sorted(root.rglob("test_*.py")):
+        source = path.read_text()
+        if "benchmark.pedantic(" not in source and "benchmark(" not in source:
+            continue
+        for field in ("task=", "variant=", "steps="):
+            assert field in source and "extra_info.update(" in source, f"{path.name} sets no {field[:-1]} for bench"
