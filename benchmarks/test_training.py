@@ -15,6 +15,12 @@ from benchmarks import tasks, variants
 from benchmarks.variants import oracle_losses, problems_with, steps_per_recorded_loss, tolerance_for
 from implementations import registry, runtimes
 
+# Tasks whose timed rounds cannot yet be checked against their oracle, with why: a round of
+# constant-rate steps is not what the oracle records.
+NOT_TIMED = {
+    "auto_mpg": "its oracle records epoch means weighted by batch size over a run that early stopping ends "
+                "at epoch 61, under a schedule; a round of constant-rate steps has nothing to be checked against",
+}
 SHORT_ROUNDS_SECONDS = 0.5
 MAX_SHORT_ROUNDS = 200
 
@@ -27,7 +33,7 @@ def _timed_round(runner, round_losses) -> float:
 
 
 @pytest.mark.parametrize("variant", list(variants.VARIANTS))
-@pytest.mark.parametrize("task", registry.TASKS)
+@pytest.mark.parametrize("task", [task for task in registry.TASKS if task not in NOT_TIMED])
 def test_training_step(benchmark, rounds, task, variant):
     spec = registry.load_spec(task)
     module = tasks.load(task)

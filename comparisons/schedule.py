@@ -52,11 +52,17 @@ def longest_first(work: list[tuple[str, str]]) -> list[int]:
 
 
 def task_by_task(work: list[tuple[str, str]]) -> list[int]:
-    """The indices of (task, program) pairs: the tasks by their longest program, longest first,
-    and each task's programs longest first, so that tasks finish one after another."""
-    longest = {}
+    """The indices of (task, program) pairs: the longest program of all first (it bounds the run),
+    then the tasks from the shortest in all, each task's programs longest first, the longest
+    program's task last. While one worker runs the longest program the others finish the short
+    tasks one after another: the first table comes early, and the run is as long as longest-first."""
+    if not work:
+        return []
+    first = max(range(len(work)), key=lambda index: seconds_alone(*work[index]))
+    total = {}
     for task, program in work:
-        longest[task] = max(longest.get(task, 0.0), seconds_alone(task, program))
-    tasks = sorted(longest, key=longest.get, reverse=True)
-    rank = {task: position for position, task in enumerate(tasks)}
-    return sorted(range(len(work)), key=lambda index: (rank[work[index][0]], -seconds_alone(*work[index])))
+        total[task] = total.get(task, 0.0) + seconds_alone(task, program)
+    last_task = work[first][0]
+    rest = [index for index in range(len(work)) if index != first]
+    return [first] + sorted(rest, key=lambda index: (work[index][0] == last_task, total[work[index][0]],
+                                                     work[index][0], -seconds_alone(*work[index])))

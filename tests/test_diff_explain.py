@@ -24,6 +24,7 @@ PAIRS = {
     "keras_training_flag": ("keras_dropout_fit.py", "keras_dropout_loop.py", "B"),
     # Only B's code squares the error itself; the shapes are not in the code (side: "only B").
     "mse_broadcast": ("keras_linear.py", "eager_linear_flat_targets.py", "only B"),
+    "fit_shuffle": ("tf1_linear.py", "keras_linear_shuffled.py", "B"),
 }
 
 
@@ -40,7 +41,7 @@ def test_the_static_search_finds_the_entry_and_the_side_that_lacks_its_setting(n
         assert found[name].applies == ["B"] and not found[name].missing
     else:
         assert list(found[name].missing) == [PAIRS[name][2]]
-        assert found[name].applies == ["A", "B"]
+        assert PAIRS[name][2] in found[name].applies
 
 
 def test_adam_is_found_on_both_sides_each_call_named_by_its_api():
@@ -121,15 +122,13 @@ def test_a_rounding_difference_fits_a_first_gap_of_a_few_ulps_only():
 def test_no_entry_fitting_is_reported_as_unexplained_with_where_they_part():
     a = _trace("A", {"w": [1.0, 1.0, 1.0], "b": [0.5, 0.5, 0.5]}, loss=[1.0, 1.0, 1.0])
     b = _trace("B", {"w": [1.0, 1.0, 1.0], "b": [0.5, 0.5, 0.5]})
-    b.side = Side("B", SCRIPTS / "keras_linear_shuffled.py", "tensorflow")
+    b.side = Side("B", SCRIPTS / "eager_linear.py", "tensorflow")
     a.side = Side("A", SCRIPTS / "tf1_linear.py", "tensorflow")
     a.batch, b.batch = np.array(["x", "y", "z"]), np.array(["x", "q", "r"])
     parting = _comparison([0, 0.3, 0.5], {"w": [0, 1e-4, 1e-3], "b": [0, 0, 1e-3]})
     lines = explain.explain(a, b, None, parting)
-    # tf1_linear.py squares its error itself (mse_broadcast's pattern), and the loss of update 2
-    # differs: but so do its batches, which a forward difference cannot claim.
-    assert any(line.startswith("in the code, not in the evidence: mse_broadcast (the batches differ from update 2")
-               for line in lines)
+    # Two loops: no entry's code differs between them (fit_shuffle's `fit` is in neither), so
+    # the batches that differ are where to look.
     assert lines[0].startswith("why: unexplained: no catalog entry fits. They part at update 2, first in w; "
                                "the loss of update 2 differs by 0.3; the batches differ from update 2 on: "
                                "that is where to look")
@@ -196,12 +195,11 @@ def test_each_pair_names_its_entry_first(name, capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_fit_shuffling_no_entry_explains_is_reported_unexplained_with_where_they_part(capsys, tmp_path):
-    code, lines, _, _ = diff(capsys, tmp_path, "tf1_linear.py", "keras_linear_shuffled.py")
+def test_another_learning_rate_no_entry_explains_is_reported_unexplained_with_where_they_part(capsys, tmp_path):
+    code, lines, _, _ = diff(capsys, tmp_path, "keras_linear.py", "keras_linear_other_rate.py")
     assert code == 1
     (line,) = [line for line in lines if line.startswith("why:")]
     assert line.startswith("why: unexplained: no catalog entry fits. They part at update 1")
-    assert "the batches differ from update 1 on" in line
 
 
 def test_every_entry_declares_a_known_evidence_kind_and_an_outside_fix_that_resolves():

@@ -133,12 +133,14 @@ def test_the_schedule_has_a_measured_time_for_every_program_and_starts_the_longe
     assert schedule.longest_first(work) == [3, 1, 0, 2]  # not measured yet: as if the longest
 
 
-def test_task_by_task_starts_the_task_with_the_longest_program_and_keeps_each_task_together():
+def test_task_by_task_starts_the_longest_program_then_the_tasks_from_the_shortest():
     from comparisons import schedule
 
     work = [("mammal_bird", "tf1_session"), ("xor", "tf1_session"), ("mammal_bird", "eager_tape"),
             ("xor", "eager_tape"), ("linear_regression", "numpy_reference")]
     order = schedule.task_by_task(work)
     assert [work[index] for index in order] == [
-        ("xor", "eager_tape"), ("xor", "tf1_session"),  # xor's eager program is the longest of all
-        ("mammal_bird", "eager_tape"), ("mammal_bird", "tf1_session"), ("linear_regression", "numpy_reference")]
+        ("xor", "eager_tape"),  # the longest of all first
+        ("linear_regression", "numpy_reference"),  # then the tasks from the shortest in all
+        ("mammal_bird", "eager_tape"), ("mammal_bird", "tf1_session"),
+        ("xor", "tf1_session")]  # the longest program's task last

@@ -152,6 +152,13 @@ def fit(candidate: Candidate, a, comparison, b=None) -> None:
                           f"the loss of update {update} differs by {loss_there:.3g}, less than "
                           f"{FORWARD_RELATIVE:g} of itself")
                          + ": a difference in the forward pass or the loss shows first in the loss")
+    elif kind == "batches":
+        batch = first_differing_batch(a, b, update)
+        candidate.fits = batch is not None
+        candidate.why = (f"the batches differ from update {batch}, and the runs part at update {update}"
+                         if candidate.fits else
+                         f"the batches are not seen to differ up to update {update}: a difference of batch "
+                         "order shows in the batches first")
     elif kind == "rounding":
         name, gap = largest_variable_gap(comparison, first)
         scale = max((float(np.max(np.abs(values[_record_index(a, comparison, first)]), initial=0.0))

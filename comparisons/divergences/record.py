@@ -47,8 +47,9 @@ class OutsideFix:
 #   update rule differs, the forward pass does not);
 # "forward": the loss of the first update already differs (the model or the loss computes
 #   something else before any update);
-# "rounding": the first parting gap is a few ulps of the values (another kernel's rounding).
-EVIDENCE_KINDS = ("optimizer", "forward", "rounding")
+# "rounding": the first parting gap is a few ulps of the values (another kernel's rounding);
+# "batches": the batches differ at or before the first parting update (another order of the data).
+EVIDENCE_KINDS = ("optimizer", "forward", "rounding", "batches")
 
 
 def no_platform_problem() -> str:

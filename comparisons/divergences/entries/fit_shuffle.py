@@ -71,5 +71,6 @@ ENTRY = Divergence(
     probe=probe_fit_shuffle,
     applies_to=r"\.fit\(",
     alignment_problems=contains(r"shuffle=False|tf\.data\.Dataset", "lets fit shuffle the rows"),
+    evidence="batches",
     outside_fix=OutsideFix("argument", "shuffle", False, target="keras.Model.fit", says="`fit(..., shuffle=False)`"),
 )
