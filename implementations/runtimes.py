@@ -86,7 +86,7 @@ DISAGREES_BY_TASK = {
     # auto_mpg (issue 23) was measured under Keras 3 on TensorFlow only so far.
     ("jax", "auto_mpg"): (KERAS_PROGRAMS, "auto_mpg's programs have not been measured under Keras 3 on JAX yet: "
                           "no tolerance stated there (implementations/auto_mpg/README.md)"),
-    ("tf_keras", "auto_mpg"): (KERAS_PROGRAMS, "auto_mpg's programs have not been measured under Keras 2 yet: "
+    ("tf_keras", "auto_mpg"): (("tf1_session", "eager_tape", "tf_function") + KERAS_PROGRAMS, "auto_mpg's programs have not been measured under Keras 2 yet: "
                                "no tolerance stated there (implementations/auto_mpg/README.md)"),
 }
 

@@ -83,12 +83,12 @@ def test_keras_adam_epsilon_parts_from_tf1_adam_at_the_first_update(capsys, tmp_
     # running beta powers (keras_adam_eps8.py parts from tf1_adam.py too, tests/diff_scripts/README.md).
     why = lines[next(i for i, line in enumerate(lines) if line.startswith("why: ")):]
     assert why[0] == "why: 1 catalog entry fits the code and what was observed, the likeliest first:"
-    assert why[1] == "1. adam_epsilon: Adam's epsilon: TF1 1e-8, Keras 1e-7"
+    assert why[1] == "1. adam_epsilon: TF1's Adam adds 1e-8 to sqrt(v), Keras's 1e-7"
     assert why[3] == "   fits: parts at update 1, in 2 of 2 variables, the first loss the same"
     assert why[6].startswith("   confirmed as the main cause: with Keras `Adam(epsilon=1e-8)` the largest gap falls from ")
     assert why[7].startswith("   what remains (from update ") and why[7].endswith(
         "fits: tf1_adam_beta_power (tf-rosetta divergences tf1_adam_beta_power)")
-    assert why[8].startswith("   the change: pass `epsilon=1e-8` to Keras `Adam`")
+    assert why[8].startswith("   the change: `epsilon=1e-8` passed to Keras `Adam`")
     assert why[1] in document["report"]  # the explanation is in --json's report too
     # The gap is far beyond the floor measured on A (epsilon 1e-7 vs 1e-8 on gradients near 1e-6).
     assert document["gaps"]["w"][0] > 1000 * document["floors"]["w"][0]

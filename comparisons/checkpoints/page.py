@@ -22,8 +22,13 @@ def checkpoints_html(task: str) -> str:
     step = "".join(f"<td><code>{e(formats.SLOT_RULES[layouts.LAYOUTS[style].format].step)}</code></td>"
                    for style in styles)
     rows.append(f"<tr><th>the step</th>{step}</tr>")
-    return (f'<p>Each style saves in its API\'s own format; <code>tf-rosetta checkpoints {e(task)}</code> loads '
-            f'every style\'s checkpoint into every other style through these keys and resumes training from it '
-            f'(after {layouts.RESUME_AT} of {layouts.STEPS} steps). <code>tf-rosetta checkpoints --inspect PATH</code> '
+    from comparisons.checkpoints.matrix import NOT_IN_THE_MATRIX
+
+    what = (f'<code>tf-rosetta checkpoints</code> leaves {e(task)} out: {e(NOT_IN_THE_MATRIX[task])}.'
+            if task in NOT_IN_THE_MATRIX else
+            f'<code>tf-rosetta checkpoints {e(task)}</code> loads every style\'s checkpoint into every other '
+            f'style through these keys and resumes training from it (after {layouts.RESUME_AT} of '
+            f'{layouts.STEPS} steps).')
+    return (f'<p>Each style saves in its API\'s own format; {what} <code>tf-rosetta checkpoints --inspect PATH</code> '
             f'lists a file of your own.</p><div class="scroll"><table class="data" id="checkpoint-table"><thead><tr>'
             f'<th>weight</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')

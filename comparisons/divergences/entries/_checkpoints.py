@@ -138,5 +138,6 @@ def layout_of(path: Path):
 
 
 def names_file(source: str, file: str) -> bool:
-    """Whether the code names the file as a string (ast.unparse quotes with ' where the source had ")."""
-    return re.search(rf"""["']{re.escape(file)}["']""", source) is not None
+    """Whether the code names the file as a string, alone or at the end of a path (f"{folder}/model.ckpt";
+    ast.unparse quotes with ' where the source had ")."""
+    return re.search(rf"""["'/]{re.escape(file)}["']""", source) is not None
