@@ -126,3 +126,14 @@ def test_the_readme_shows_what_compare_prints_for_xor(comparison_of):
     shown = _readme_block("$ tf-rosetta compare xor\n")
     assert _without_times(shown[:-2]) == _without_times(printed)
     assert shown[-2] == "" and shown[-1].startswith("time: each program's own training and evaluation")
+
+
+def test_the_readme_is_a_front_page():
+    """Under 12 KB, and its diff excerpt is a real run's: each line begins a line of the run that
+    docs/diff.md shows in full."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.encode()) < 12 * 1024, f"README.md is {len(readme.encode())} bytes: move a section to docs/"
+    excerpt = readme.split("(excerpt of a real\nrun, `tests/diff_scripts/`):\n\n```\n", 1)[1].split("```", 1)[0]
+    shown = (ROOT / "docs" / "diff.md").read_text().splitlines()
+    for line in excerpt.strip("\n").splitlines():
+        assert any(full.startswith(line) for full in shown), f"README's diff excerpt line not in docs/diff.md's run: {line}"
