@@ -4,9 +4,8 @@ Description: The oracle: the network in float32 NumPy, BatchNorm, dropout, cross
 """
 
 # Setup
-# NumPy has no layers, no autodiff and no random masks of TensorFlow's: the forward pass,
-# every gradient and Adam are written out, in the order of TensorFlow's ops, and the
-# dropout masks come from the spec, which computes TensorFlow's stateless generator.
+# NumPy has no layers and no autodiff: the forward pass, every gradient and Adam are written
+# out in the order of TensorFlow's ops; the dropout masks come from the spec (README).
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -15,13 +14,10 @@ from implementations.mnist_mlp.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
-    # The images and labels as arrays; batches are their rows in the spec's order.
     x_train, y_train = spec.x_train, spec.y_train
 
     # Build the model
-    # The weights as arrays, copied from the spec; the forward pass returns what the
-    # backward pass needs. Training normalises with the batch's statistics and moves the
-    # moving averages; inference uses the moving averages and drops nothing.
+    # The weights, copied from the spec; the forward pass returns what the backward pass needs.
     weights = {name: value.copy() for name, value in spec.initial_weights.items()}
     trained = ["W1", "gamma", "beta", "W2", "b2"]
     momentum, batchnorm_epsilon = np.float32(spec.batchnorm_momentum), np.float32(spec.batchnorm_epsilon)
@@ -33,7 +29,6 @@ def train(spec=SPEC):
         if training:
             mean = np.mean(hidden, axis=0)
             variance = np.mean(np.square(hidden - mean), axis=0)  # biased, as tf.nn.moments
-            # Keras's update: moving * momentum + batch * (1 - momentum).
             weights["moving_mean"] = weights["moving_mean"] * momentum + mean * np.float32(1 - spec.batchnorm_momentum)
             weights["moving_variance"] = (weights["moving_variance"] * momentum
                                           + variance * np.float32(1 - spec.batchnorm_momentum))
@@ -44,7 +39,6 @@ def train(spec=SPEC):
         inv = rsqrt * weights["gamma"]
         normalized = hidden * inv + (weights["beta"] - mean * inv)
         activated = np.maximum(normalized, 0)
-        # Dropout: kept units scaled by 1 / (1 - rate), the others zero.
         dropped = np.where(keep, activated * keep_scale, np.float32(0)) if training else activated
         logits = dropped @ weights["W2"] + weights["b2"]
         return logits, (x, hidden, mean, rsqrt, inv, normalized, dropped)
@@ -56,8 +50,6 @@ def train(spec=SPEC):
     v = {name: np.zeros_like(weights[name]) for name in trained}
 
     # Train
-    # Each step: the forward pass with the step's dropout mask, the loss, the gradients
-    # layer by layer backwards, and one Adam update.
     losses = []
     batch_size = np.float32(spec.batch_size)
     for step, batch in enumerate(spec.batch_indices):
@@ -98,8 +90,6 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
-    # Inference mode on the test images: moving statistics, no dropout. The accuracy is the
-    # share of images whose largest logit is at the label.
     predictions, _ = forward(spec.probe_inputs, training=False)
     accuracy = np.mean(np.argmax(predictions, axis=1) == spec.y_test, dtype=np.float32)
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,

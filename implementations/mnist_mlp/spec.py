@@ -15,7 +15,7 @@ bit for bit against the op and against a Keras Dropout layer.
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,6 +56,11 @@ class MnistMlpSpec(TaskSpec):
     epsilon: float
     minimum_test_accuracy: float
     report_every: int = 20
+
+    def after(self, steps: int) -> "MnistMlpSpec":
+        """The rest of the run once `steps` updates are done: its batches start at that step. (The
+        dropout masks go on from the optimizer's step count, which every checkpoint keeps.)"""
+        return replace(self, steps=self.steps - steps, batch_indices=self.batch_indices[steps:])
 
     def keep_mask(self, step: int) -> np.ndarray:
         """(batch_size, hidden_units) bool: the units that step `step`'s dropout keeps."""

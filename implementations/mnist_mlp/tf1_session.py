@@ -1,12 +1,11 @@
 """
 Title: MNIST MLP with BatchNorm and Dropout, TF1 Session
-Description: A TF1 graph with a training placeholder, BatchNorm by hand with UPDATE_OPS, and dropout fed its step.
+Description: A TF1 graph: a training placeholder, BatchNorm by hand with UPDATE_OPS, dropout seeded by the global step.
 """
 
 # Setup
-# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
-# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
-import os
+# TensorFlow 1: a graph first, then parts of it run in a Session (README: How the programs read).
+from types import SimpleNamespace
 
 import numpy as np
 import tensorflow as tf
@@ -15,34 +14,29 @@ from implementations.contract import TrainingResult
 from implementations.mnist_mlp.spec import SPEC
 
 v1 = tf.compat.v1
+NAMES = ("W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2")
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
+def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
-        # Placeholders stand for a batch of images and their labels; each Session.run feeds
-        # them arrays. `training` switches BatchNorm and dropout (False unless fed), and
-        # `step`, fed with each training batch, picks the step's dropout mask (tf.cond
-        # needs a value for it even when it takes the branch without dropout).
+        # Placeholders for a batch; `training` (False unless fed) switches BatchNorm and dropout.
         x = v1.placeholder(tf.float32, shape=[None, 28, 28], name="x")
         y = v1.placeholder(tf.int32, shape=[None], name="y")
         training = v1.placeholder_with_default(False, shape=[], name="training")
-        step = v1.placeholder_with_default(0, shape=[], name="step")
 
         # Build the model
-        # tf.compat.v1.layers.batch_normalization needs Keras 2, so BatchNorm is written as
-        # TF1 programs wrote it by hand: tf.nn.moments for the batch's statistics, tf.cond to
-        # use them in training and the moving averages otherwise, and assign ops for the
-        # moving averages in the UPDATE_OPS collection, which train_op depends on.
-        W1 = v1.get_variable("W1", initializer=spec.initial_weights["W1"])
-        gamma = v1.get_variable("gamma", initializer=spec.initial_weights["gamma"])
-        beta = v1.get_variable("beta", initializer=spec.initial_weights["beta"])
-        moving_mean = v1.get_variable("moving_mean", initializer=spec.initial_weights["moving_mean"], trainable=False)
-        moving_variance = v1.get_variable("moving_variance", initializer=spec.initial_weights["moving_variance"],
-                                          trainable=False)
-        W2 = v1.get_variable("W2", initializer=spec.initial_weights["W2"])
-        b2 = v1.get_variable("b2", initializer=spec.initial_weights["b2"])
+        # BatchNorm by hand (README); the global step, which train_op counts, numbers the masks.
+        weights = spec.initial_weights
+        W1 = v1.get_variable("W1", initializer=weights["W1"])
+        gamma = v1.get_variable("gamma", initializer=weights["gamma"])
+        beta = v1.get_variable("beta", initializer=weights["beta"])
+        moving_mean = v1.get_variable("moving_mean", initializer=weights["moving_mean"], trainable=False)
+        moving_variance = v1.get_variable("moving_variance", initializer=weights["moving_variance"], trainable=False)
+        W2 = v1.get_variable("W2", initializer=weights["W2"])
+        b2 = v1.get_variable("b2", initializer=weights["b2"])
+        global_step = v1.train.get_or_create_global_step()
         momentum = spec.batchnorm_momentum
 
         hidden = tf.matmul(tf.reshape(x, [-1, 784]), W1)
@@ -60,7 +54,7 @@ def train(spec=SPEC, save_to=None, resume_from=None):
         # tf-rosetta divergences stateful_dropout_seed: Keras's masks, seed [s, step]
         hidden = tf.cond(training,
                          lambda: tf.nn.experimental.stateless_dropout(hidden, rate=spec.dropout_rate,
-                                                                      seed=[spec.dropout_seed, step]),
+                                                                      seed=[spec.dropout_seed, global_step]),
                          lambda: hidden)
         logits = tf.nn.bias_add(tf.matmul(hidden, W2), b2)
 
@@ -68,46 +62,58 @@ def train(spec=SPEC, save_to=None, resume_from=None):
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
-        global_step = v1.train.get_or_create_global_step()
         # tf-rosetta divergences tf1_update_ops
         with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
             train_op = optimizer.minimize(loss, global_step=global_step)
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(y, tf.int64))
         accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-        init = v1.global_variables_initializer()
-        # A Saver saves and restores the graph's variables by name: the weights, the moving
-        # statistics, Adam's moments (W1/Adam, W1/Adam_1), its beta powers and the global step.
-        saver = v1.train.Saver()
+        saver = v1.train.Saver()  # every variable of the graph, by name
+        session = v1.Session(graph=graph)
+        session.run(v1.global_variables_initializer())
+    return SimpleNamespace(session=session, saver=saver, x=x, y=y, training=training, loss=loss, train_op=train_op,
+                           logits=logits, accuracy=accuracy,
+                           weights=dict(zip(NAMES, [W1, gamma, beta, moving_mean, moving_variance, W2, b2])))
 
+
+def fit(model, spec):
     # Train
-    # Each Session.run of [loss, train_op] in training mode computes the batch's loss with
-    # the step's dropout mask and batch statistics, moves the moving averages (UPDATE_OPS)
-    # and applies one Adam update. Resuming restores every variable from a checkpoint instead
-    # of running the initializer, and goes on from its global step: that step's batch and mask.
-    with v1.Session(graph=graph) as session:
-        if resume_from:
-            saver.restore(session, resume_from)
-        else:
-            session.run(init)
-        losses = []
-        for step_number in range(session.run(global_step), spec.steps):
-            batch = spec.batch_indices[step_number]
-            feed = {x: spec.x_train[batch], y: spec.y_train[batch], training: True, step: step_number}
-            loss_value, _ = session.run([loss, train_op], feed_dict=feed)
-            losses.append(loss_value)
+    # Each Session.run of [loss, train_op] in training mode computes the batch's loss, moves the
+    # moving averages (UPDATE_OPS) and applies one Adam update.
+    losses = []
+    for batch in spec.batch_indices[:spec.steps]:
+        feed = {model.x: spec.x_train[batch], model.y: spec.y_train[batch], model.training: True}
+        loss_value, _ = model.session.run([model.loss, model.train_op], feed_dict=feed)
+        losses.append(loss_value)
+    return losses
 
-        # Evaluate
-        # Evaluating is running other ops of the same graph with `training` left False: the
-        # moving statistics, no dropout. The accuracy and the logits of the test images.
-        test_accuracy, test_logits = session.run([accuracy, logits], feed_dict={x: spec.probe_inputs, y: spec.y_test})
-        names = ["W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2"]
-        weights = dict(zip(names, session.run([W1, gamma, beta, moving_mean, moving_variance, W2, b2])))
 
-        # Then save. Saver.save writes a name-based checkpoint: model.ckpt.index and .data files.
-        if save_to:
-            saver.save(session, os.path.join(save_to, "model.ckpt"))
+def evaluate(model, spec, losses):
+    # Evaluate
+    # Other ops of the same graph, `training` left False: the accuracy and the test logits.
+    session, fetches = model.session, [model.accuracy, model.logits]
+    test_accuracy, test_logits = session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
+    weights = session.run(model.weights)
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits,
                           metrics={"accuracy": float(test_accuracy)})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    with model.session:
+        return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
+# assigns every variable from one, Adam's state and the global step too.
+def save(model, folder):
+    with model.session.graph.as_default():
+        model.saver.save(model.session, f"{folder}/model.ckpt")
+
+
+def restore(model, path):
+    with model.session.graph.as_default():
+        model.saver.restore(model.session, path)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,7 @@ Description: The eager program's model and step traced once by @tf.function and 
 """
 
 # Setup
-# The eager program with @tf.function on its functions: TensorFlow traces each once into a
-# graph and then runs the graph, as TF1 did, while the code stays eager-style Python.
-import os
-
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,111 +13,115 @@ from implementations.contract import TrainingResult
 from implementations.mnist_mlp.spec import SPEC
 
 
-def train(spec=SPEC, save_to=None, resume_from=None):
-    # Prepare the data
-    # tf.data streams the batches: a Dataset of the spec's batch order (one row of indices
-    # a batch, spec.steps of them), each batch gathered from the training tensors when the
-    # loop asks for it; enumerate numbers them, and the number picks the step's dropout mask.
+# Prepare the data
+def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
-    # Build the model
-    # The weights are tf.Variables, created outside the traced functions; the moving mean
-    # and variance are variables too, but not trainable: the model assigns them, the
-    # optimizer never sees them. `training` picks the batch's statistics and dropout, or the
-    # moving statistics and no dropout. The dropout is stateless: its mask is a pure
-    # function of the seed [dropout_seed, step], so tracing does not freeze a random state.
-    W1 = tf.Variable(spec.initial_weights["W1"], name="W1")
-    gamma = tf.Variable(spec.initial_weights["gamma"], name="gamma")
-    beta = tf.Variable(spec.initial_weights["beta"], name="beta")
-    moving_mean = tf.Variable(spec.initial_weights["moving_mean"], trainable=False, name="moving_mean")
-    moving_variance = tf.Variable(spec.initial_weights["moving_variance"], trainable=False, name="moving_variance")
-    W2 = tf.Variable(spec.initial_weights["W2"], name="W2")
-    b2 = tf.Variable(spec.initial_weights["b2"], name="b2")
-    variables = [W1, gamma, beta, W2, b2]
-    momentum = spec.batchnorm_momentum
+
+# Build the model
+# A tf.Module holds the tf.Variables, created outside the traced functions. Stateless
+# dropout is a pure function of [seed, step]: tracing freezes no random state.
+class MLP(tf.Module):
+    def __init__(self, spec):
+        weights = spec.initial_weights
+        self.W1 = tf.Variable(weights["W1"], name="W1")
+        self.gamma = tf.Variable(weights["gamma"], name="gamma")
+        self.beta = tf.Variable(weights["beta"], name="beta")
+        self.moving_mean = tf.Variable(weights["moving_mean"], trainable=False, name="moving_mean")
+        self.moving_variance = tf.Variable(weights["moving_variance"], trainable=False, name="moving_variance")
+        self.W2 = tf.Variable(weights["W2"], name="W2")
+        self.b2 = tf.Variable(weights["b2"], name="b2")
+        self.momentum, self.epsilon = spec.batchnorm_momentum, spec.batchnorm_epsilon
+        self.dropout_rate, self.dropout_seed = spec.dropout_rate, spec.dropout_seed
+
+    @property
+    def trained(self):
+        return [self.W1, self.gamma, self.beta, self.W2, self.b2]
 
     @tf.function
-    def mlp(x, training, step=None):
-        hidden = tf.matmul(tf.reshape(x, [-1, 784]), W1)
+    def __call__(self, x, training, step=None):
+        hidden = tf.matmul(tf.reshape(x, [-1, 784]), self.W1)
         if training:
             mean, variance = tf.nn.moments(hidden, axes=[0])
             # tf-rosetta divergences moving_average_update: Keras's formula
-            moving_mean.assign(moving_mean * momentum + mean * (1.0 - momentum))
-            moving_variance.assign(moving_variance * momentum + variance * (1.0 - momentum))
+            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         else:
-            mean, variance = moving_mean, moving_variance
-        hidden = tf.nn.batch_normalization(hidden, mean, variance, offset=beta, scale=gamma,
-                                           variance_epsilon=spec.batchnorm_epsilon)
+            mean, variance = self.moving_mean, self.moving_variance
+        hidden = tf.nn.batch_normalization(hidden, mean, variance, offset=self.beta, scale=self.gamma,
+                                           variance_epsilon=self.epsilon)
         hidden = tf.nn.relu(hidden)
         if training:
             # tf-rosetta divergences stateful_dropout_seed: Keras's masks, seed [s, step]
-            hidden = tf.nn.experimental.stateless_dropout(hidden, rate=spec.dropout_rate,
-                                                          seed=[spec.dropout_seed, step])
-        return tf.nn.bias_add(tf.matmul(hidden, W2), b2)  # logits
+            hidden = tf.nn.experimental.stateless_dropout(hidden, rate=self.dropout_rate,
+                                                          seed=[self.dropout_seed, step])
+        return tf.nn.bias_add(tf.matmul(hidden, self.W2), self.b2)  # logits
 
-    def cross_entropy(logits, true_y):
-        # tf-rosetta divergences cross_entropy_on_probabilities
-        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=true_y, logits=logits))
 
+def build_model(spec):
+    model = MLP(spec)
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                      epsilon=spec.epsilon)
-    # A tf.train.Checkpoint saves the objects it is given, and what they track (the
-    # optimizer's moments and step count), under the attribute names: W1, ..., optimizer.
-    # The moving statistics are in it too; the dropout masks need only the step.
-    checkpoint = tf.train.Checkpoint(W1=W1, gamma=gamma, beta=beta, moving_mean=moving_mean,
-                                     moving_variance=moving_variance, W2=W2, b2=b2, optimizer=optimizer)
-    if resume_from:
-        optimizer.build(variables)  # create the moments, so that read fills them at once
-        checkpoint.read(resume_from).assert_consumed()
+    model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                            epsilon=spec.epsilon)
+    return model
 
+
+def fit(model, spec):
+    # Train
+    # The traced step runs on each batch without going back through Python op by op; the step
+    # number (the optimizer's count, which numbers the masks) comes in as a tensor, not a new trace.
     @tf.function
     def run_optimization(x, y, step):
         with tf.GradientTape() as tape:
-            loss = cross_entropy(mlp(x, training=True, step=step), y)
-        gradients = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
+            # tf-rosetta divergences cross_entropy_on_probabilities
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=y, logits=model(x, training=True, step=step)))
+        gradients = tape.gradient(loss, model.trained)
+        model.optimizer.apply_gradients(zip(gradients, model.trained))
         return loss
 
-    # Train
-    # The traced step runs on each batch without going back through Python op by op. The
-    # step number comes in as a tensor: a Python int would trace a new graph every step.
-    # A resumed run skips the batches of the optimizer's restored steps and numbers the rest from there.
-    start = int(optimizer.iterations)
     losses = []
-    for step, (batch_x, batch_y) in train_data.skip(start).enumerate(start):
+    for step, (batch_x, batch_y) in training_data(spec).enumerate(int(model.optimizer.iterations)):
         losses.append(run_optimization(batch_x, batch_y, step).numpy())
+    return losses
 
+
+def evaluate(model, spec, losses):
     # Evaluate
-    # Inference mode on the test images: the moving statistics, no dropout (training=False
-    # traces a second graph of mlp). The accuracy as a traced function: the share of
-    # images whose largest logit is at the label.
+    # training=False traces a second graph of the model.
     @tf.function
     def accuracy(logits, true_y):
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
         return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
 
-    test_logits = mlp(spec.probe_inputs, training=False)
+    test_logits = model(spec.probe_inputs, training=False)
     test_accuracy = accuracy(test_logits, spec.y_test)
-    weights = {"W1": W1.numpy(), "gamma": gamma.numpy(), "beta": beta.numpy(), "moving_mean": moving_mean.numpy(),
-               "moving_variance": moving_variance.numpy(), "W2": W2.numpy(), "b2": b2.numpy()}
-
-    # Then save. Checkpoint.write saves the variables' values (ckpt.index and .data files), for
-    # training on. tf.saved_model.save writes a traced function for inference, without Python:
-    # mlp in inference mode (no step, no dropout), traced for any batch of (None, 28, 28) images.
-    if save_to:
-        checkpoint.write(os.path.join(save_to, "ckpt"))
-
-        @tf.function
-        def serve(x):
-            return mlp(x, training=False)
-
-        serving_function = serve.get_concrete_function(tf.TensorSpec([None, 28, 28], tf.float32))
-        tf.saved_model.save(checkpoint, os.path.join(save_to, "saved_model"), signatures=serving_function)
+    weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
                           metrics={"accuracy": float(test_accuracy)})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
+# Save and resume
+# A tf.train.Checkpoint of the model saves what it tracks, under their attribute names: the
+# variables and the optimizer's (Adam's moments, its step count): ckpt.index and .data files.
+# The SavedModel serves __call__ in inference mode, for any batch of images, without Python.
+def save(model, folder):
+    tf.train.Checkpoint(model).write(f"{folder}/ckpt")
+    serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 28, 28], tf.float32), training=False)
+    tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
+
+
+# read fills the optimizer's variables only once they exist: build them first.
+def restore(model, path):
+    model.optimizer.build(model.trained)
+    tf.train.Checkpoint(model).read(path).assert_consumed()
 
 
 if __name__ == "__main__":
