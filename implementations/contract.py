@@ -24,11 +24,6 @@ session with its graph's tensors. The checkpoint matrix saves with build_model, 
 save; it resumes with build_model, restore, fit(model, spec.after(steps done)), evaluate;
 it loads with build_model, restore, evaluate. `spec.after` starts a batch order where the
 checkpoint stopped, so fit needs no step counter of its own.
-
-Transitional: mnist_mlp's six programs still have the older shape, `train(spec, save_to=None,
-resume_from=None)` with the resuming inside the training path; the matrix runs a program
-without `build_model` that way (comparisons/checkpoints/matrix.py, train_quietly) until they
-are converted, and then that path goes.
 """
 
 from dataclasses import dataclass, field, replace

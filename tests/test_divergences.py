@@ -241,6 +241,8 @@ def test_the_file_search_finds_the_mnist_mlp_programs_it_must(name, styles):
 # A source that lacks each setting: the alignment check must catch it.
 UNALIGNED = {
     "adam_epsilon": "optimizer = keras.optimizers.Adam(0.01, beta_1=spec.beta_1, beta_2=spec.beta_2)\n",
+    "adam_state_layout": "optimizer = keras.optimizers.Adam(0.01)\n"
+                         "def restore(model, path):\n    tf.train.Checkpoint(model).read(path).assert_consumed()\n",
     "adam_one_minus_beta": "optimizer = keras.optimizers.Adam(0.01, epsilon=1e-8)\n",
     "cross_entropy_on_probabilities": "import keras\nmodel.compile(loss=keras.losses.CategoricalCrossentropy())\n",
     "default_initializers": "W = tf.Variable(tf.random.normal([2, 3]))\n",
@@ -251,7 +253,7 @@ UNALIGNED = {
     "stateful_dropout_seed": "hidden = tf.nn.dropout(hidden, rate=0.2, seed=spec.dropout_seed)\n",
     "keras_dropout_seed_stream": "hidden = tf.nn.experimental.stateless_dropout(hidden, rate=0.2, seed=[1, 0])\n",
     "keras_seed_state_not_saved": "model = keras.Sequential([keras.layers.Dropout(0.2, seed=1)])\n"
-                                  "model.optimizer.build(model.trainable_variables)\nmodel.load_weights(resume_from)\n",
+                                  "model.optimizer.build(model.trainable_variables)\nmodel.load_weights(path)\n",
     "keras_training_flag": "with tf.GradientTape() as tape:\n    loss = loss_fn(y, model(x))\n"
                            "model = keras.Sequential([keras.layers.Dense(128), keras.layers.Dropout(0.2, seed=1)])\n",
     "tf1_update_ops": "mean, variance = tf.nn.moments(hidden, axes=[0])\n"
@@ -287,6 +289,10 @@ def test_the_alignment_check_catches_a_file_without_the_setting(name):
 
 # Idiomatic sources that carry the setting: the alignment check must accept them.
 ALIGNED = [
+    ("adam_state_layout", "model.optimizer = keras.optimizers.Adam(0.01)\n"
+                          "def restore(model, path):\n    tf.train.Checkpoint(model).read(path).assert_consumed()\n"),
+    ("adam_state_layout", "optimizer = keras.optimizers.Adam(0.01)\ndef restore(model, path):\n"
+                          "    tf.train.Checkpoint(W=model.W, optimizer=optimizer).read(path)\n"),
     ("default_initializers", "model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])\n"
                              "model.set_weights([spec.initial_weights['W'], spec.initial_weights['b']])\n"),
     ("default_initializers", "self.hidden_layer = keras.layers.Dense(2, activation='sigmoid')\n"
@@ -299,7 +305,7 @@ ALIGNED = [
     ("keras_dropout_seed_stream", "hidden = tf.nn.experimental.stateless_dropout(hidden, rate=spec.dropout_rate,\n"
                                   "    seed=[spec.dropout_seed, step])\n"),
     ("keras_dropout_seed_stream", "keras.layers.Dropout(spec.dropout_rate, seed=spec.dropout_seed)\n"),
-    ("keras_seed_state_not_saved", "self.dropout = keras.layers.Dropout(0.2, seed=1)\nmodel.load_weights(resume_from)\n"
+    ("keras_seed_state_not_saved", "self.dropout = keras.layers.Dropout(0.2, seed=1)\nmodel.load_weights(path)\n"
                                    "model.dropout.seed_generator.state.assign([1, int(model.optimizer.iterations)])\n"),
     ("keras_training_flag", "class MLP(keras.Model):\n    def call(self, x, training=None):\n"
                             "        return self.dropout(self.batch_norm(x, training=training), training=training)\n"

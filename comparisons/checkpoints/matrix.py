@@ -82,8 +82,6 @@ def train_quietly(task: str, style: str, spec, save_to=None, resume_from=None, r
     program = registry.load(task, style)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if not hasattr(program, "build_model"):  # the old shape (transitional)
-            return program.train(spec, save_to=save_to, resume_from=resume_from)
         model = program.build_model(spec)
         if resume_from:
             program.restore(model, resume_from)

@@ -76,19 +76,22 @@ def probe_adam_state_layout() -> Measured:
                 f"{keras_resumed_step(False)}")
 
 
-# A program that resumes restores the optimizer's state with the weights, the step included. It
-# resumes in its "Save and resume" section's restore (implementations/contract.py), or, in the
-# older shape, in train's resume_from branch.
+# A program that resumes restores the optimizer's state with the weights, the step included, in
+# its "Save and resume" section's restore (implementations/contract.py).
 def carries_the_optimizer_state(path: Path, source: str) -> list[str]:
-    if "resume_from" not in source and not re.search(r"\bdef restore\(", source):
+    if not re.search(r"\bdef restore\(", source):
         return []
     if re.search(r"\bSaver\(", source):  # every variable of the graph: slots, beta powers, global_step
         if not re.search(r"global_step=", source):
             return [f"{path}: minimize without global_step=: the checkpoint keeps no step for Keras's iterations"]
         return []
     if re.search(r"\bCheckpoint\(", source):
-        if not re.search(r"\bCheckpoint\([^)]*\boptimizer=", source):
-            return [f"{path}: tf.train.Checkpoint without optimizer=: Adam's m, v and step are not saved"]
+        # optimizer=, or a root object (a tf.Module) that tracks the optimizer as an attribute
+        roots = re.findall(r"\bCheckpoint\((\w+)\)", source)
+        if not (re.search(r"\bCheckpoint\([^)]*\boptimizer=", source)
+                or any(re.search(rf"\b{root}\.optimizer = ", source) for root in roots)):
+            return [f"{path}: tf.train.Checkpoint without the optimizer (optimizer=, or a root tracking it): "
+                    "Adam's m, v and step are not saved"]
         return []
     if re.search(r"\.load_weights\(", source):
         if not re.search(r"\.build\([\s\S]*\.load_weights\(", source):
@@ -115,7 +118,7 @@ ENTRY = Divergence(
     why="converted, what remains is the two optimizers' rounding (as in adam_epsilon, aligned): Keras's update "
         "is written otherwise, and pow and the running products part by a few ulp over hundreds of steps",
     probe=probe_adam_state_layout,
-    # a program that resumes, with Adam (its restore follows the model; a resume_from branch, the older shape)
-    applies_to=r"\bAdam(?:Optimizer)?\([\s\S]*\bdef restore\(|\bresume_from\b[\s\S]*\bAdam(?:Optimizer)?\(",
+    # a program that resumes, with Adam (its restore follows the model)
+    applies_to=r"\bAdam(?:Optimizer)?\([\s\S]*\bdef restore\(",
     alignment_problems=carries_the_optimizer_state,
 )

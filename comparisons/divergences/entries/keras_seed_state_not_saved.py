@@ -117,7 +117,7 @@ ENTRY = Divergence(
              "resumed, vs uninterrupted",
     setting="`seed_generator.state = [s, iterations]`",
     aligned_by="after `load_weights`, `dropout.seed_generator.state.assign([seed, int(model.optimizer.iterations)])` "
-               "(one training call a step), as mnist_mlp's Keras programs do in their `resume_from` branch",
+               "(one training call a step), as mnist_mlp's Keras programs do in their `restore`",
     recorded=Measured(default=0.96647263, aligned=0.0,
                       details="resumed without the state: losses 0.966, weights 0.0396; seed state: saved at step 4 "
                               "[3, 4], after load_weights [3, 0], after load_model (.keras) [3, 0]"),
