@@ -14,6 +14,7 @@ from implementations.mnist_mlp.spec import SPEC
 
 
 # Prepare the data
+# tf.data gathers each of the spec's batches when the loop asks for it (README).
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
@@ -86,6 +87,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # Inference mode on the test images; the accuracy with eager ops.
     test_logits = model(spec.probe_inputs, training=False)
     correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
     test_accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))

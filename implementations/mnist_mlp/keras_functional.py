@@ -16,6 +16,7 @@ NAMES = ("W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2")  #
 
 
 # Prepare the data
+# tf.data gathers each of the spec's batches when fit asks for it, unshuffled (README).
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
@@ -23,6 +24,7 @@ def training_data(spec):
 
 
 # Build the model
+# The course's layers, BatchNormalization between Dense and the activation (README).
 def build_model(spec):
     inputs = keras.Input(shape=(28, 28))
     x = keras.layers.Flatten()(inputs)
@@ -53,6 +55,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate and predict run the model in inference mode: the moving statistics, no dropout.
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)

@@ -14,6 +14,7 @@ from implementations.mnist_mlp.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
+    # The images and labels as arrays; batch i is the rows spec.batch_indices[i].
     x_train, y_train = spec.x_train, spec.y_train
 
     # Build the model
@@ -50,6 +51,7 @@ def train(spec=SPEC):
     v = {name: np.zeros_like(weights[name]) for name in trained}
 
     # Train
+    # Each step: the forward pass with the step's mask, the gradients backwards, one Adam update.
     losses = []
     batch_size = np.float32(spec.batch_size)
     for step, batch in enumerate(spec.batch_indices):
@@ -90,6 +92,7 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
+    # Inference mode: the moving statistics, no dropout; the accuracy in float32, as TensorFlow's.
     predictions, _ = forward(spec.probe_inputs, training=False)
     accuracy = np.mean(np.argmax(predictions, axis=1) == spec.y_test, dtype=np.float32)
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,

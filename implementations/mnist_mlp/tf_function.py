@@ -14,6 +14,7 @@ from implementations.mnist_mlp.spec import SPEC
 
 
 # Prepare the data
+# tf.data gathers each of the spec's batches when the loop asks for it (README).
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
