@@ -214,6 +214,24 @@ def test_a_worker_that_hangs_mid_training_ends_the_run_within_the_heartbeat_time
     _assert_nothing_left(stopper)
 
 
+def test_a_worker_s_step_is_the_last_step_line_its_program_printed():
+    """The custom loops' log line and Keras fit's epoch line (N - 1 epochs done) set the step;
+    other lines, and a line not yet ended, do not; everything reaches the worker's log."""
+    import io
+
+    log, step = io.StringIO(), [0]
+    out = cluster._StepsPrinted(log, step)
+    print("step 50: loss 0.3125", file=out)
+    assert step == [50]
+    out.write("Epoch 7/1000")
+    assert step == [50], "a line counts once it ends"
+    out.write("\n1/1 - 0s - loss: 0.4327 - 26ms/epoch\nthe step 99 of nothing\n")
+    assert step == [6]
+    print("Epoch 8/1000", file=out)
+    assert step == [7]
+    assert log.getvalue().count("\n") == 5
+
+
 # Ports, without TensorFlow: a worker function that only reports its TF_CONFIG.
 
 def report_tf_config(argument):
