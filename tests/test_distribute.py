@@ -81,6 +81,21 @@ def test_a_process_whose_devices_are_fixed_gets_one_line():
             "could be configured") in completed.stderr
 
 
+def test_each_mirrored_program_trains_in_a_fresh_process_with_the_default_all_reduce():
+    """MirroredStrategy's default all-reduce on CPUs lets one strategy run in a process (a second
+    aborts its collectives: docs/distribute.md), so run_program trains each mirrored program in
+    a fresh process, whose start-up it reports: the same program twice from this process."""
+    for program in registry.FRESH_PROCESS:
+        source = (ROOT / "implementations" / TASK / f"{program}.py").read_text()
+        assert "cross_device_ops" not in source, f"{program}: the strategy's default all-reduce"
+    first, second = (harness.run_program(TASK, "mirrored_tape", _spec()) for _ in range(2))
+    for run in (first, second):
+        assert run.error is None, run.error
+        assert run.startup_seconds is not None, "trained in a process of its own"
+    assert arrays_of(first.result).keys() == arrays_of(second.result).keys()
+    assert all(a.tobytes() == arrays_of(second.result)[name].tobytes() for name, a in arrays_of(first.result).items())
+
+
 # The launcher, with the program's own worker function: a kill and a hang mid-training.
 
 def _spec():
