@@ -82,18 +82,18 @@ def test_a_process_whose_devices_are_fixed_gets_one_line():
 
 
 def test_each_mirrored_program_trains_in_a_fresh_process_with_the_default_all_reduce():
-    """MirroredStrategy's default all-reduce on CPUs lets one strategy run in a process (a second
-    aborts its collectives: docs/distribute.md), so run_program trains each mirrored program in
-    a fresh process, whose start-up it reports: the same program twice from this process."""
-    for program in registry.FRESH_PROCESS:
-        source = (ROOT / "implementations" / TASK / f"{program}.py").read_text()
-        assert "cross_device_ops" not in source, f"{program}: the strategy's default all-reduce"
-    first, second = (harness.run_program(TASK, "mirrored_tape", _spec()) for _ in range(2))
-    for run in (first, second):
+    """MirroredStrategy's default all-reduce on CPUs lets one program's strategy run in a process:
+    logistic_mnist's mirrored_tape then mnist_mlp's in one process aborted the second (`Shape
+    mismatch in the collective instance 100`, docs/distribute.md). run_program trains each
+    mirrored program in a fresh process, whose start-up it reports: both train from here."""
+    for task in ("logistic_mnist", "mnist_mlp"):
+        for program in registry.FRESH_PROCESS:
+            source = (ROOT / "implementations" / task / f"{program}.py").read_text()
+            assert "cross_device_ops" not in source, f"{task} {program}: the strategy's default all-reduce"
+    for task in ("logistic_mnist", "mnist_mlp"):
+        run = harness.run_program(task, "mirrored_tape", registry.load_spec(task))
         assert run.error is None, run.error
         assert run.startup_seconds is not None, "trained in a process of its own"
-    assert arrays_of(first.result).keys() == arrays_of(second.result).keys()
-    assert all(a.tobytes() == arrays_of(second.result)[name].tobytes() for name, a in arrays_of(first.result).items())
 
 
 # The launcher, with the program's own worker function: a kill and a hang mid-training.
