@@ -142,9 +142,13 @@ def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleR
 
 def _in_fresh_process(task: str, program: str, spec: TaskSpec | None) -> StyleRun:
     context = multiprocessing.get_context("spawn")  # spawn, not fork: a forked TensorFlow runtime is not safe
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=_start_fresh,
-                                                initargs=(runtimes.current(),)) as pool:
-        return pool.submit(run_program, task, program, spec).result()
+    start = time.perf_counter()
+    try:
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=_start_fresh,
+                                                    initargs=(runtimes.current(),)) as pool:
+            return pool.submit(run_program, task, program, spec).result()
+    except Exception as error:  # noqa: BLE001  (the process died: that program's failure, in one line)
+        return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}")
 
 
 def _start_fresh(runtime: str) -> None:
