@@ -101,7 +101,7 @@ def _first_non_finite_step(result: TrainingResult) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
-_startup = {"seconds": None, "reported": False}
+_startup = {"seconds": None, "reported": False, "fresh": False}  # fresh: a process for one FRESH_PROCESS program
 
 
 def start_process(runtime: str = runtimes.DEFAULT) -> None:
@@ -129,11 +129,31 @@ def start_process(runtime: str = runtimes.DEFAULT) -> None:
 
 
 def run_program(task: str, program: str, spec: TaskSpec | None = None) -> StyleRun:
-    """Train one program; a failure becomes one line in the run, never an exception."""
+    """Train one program; a failure becomes one line in the run, never an exception. A program
+    of registry.FRESH_PROCESS trains in a fresh process of this process's runtime, which this
+    one waits for (its start-up is that run's)."""
+    if program in registry.FRESH_PROCESS and not _startup["fresh"]:
+        return _in_fresh_process(task, program, spec)
     run = _run_program(task, program, spec)
     if _startup["seconds"] is not None and not _startup["reported"]:
         run.startup_seconds, _startup["reported"] = _startup["seconds"], True
     return run
+
+
+def _in_fresh_process(task: str, program: str, spec: TaskSpec | None) -> StyleRun:
+    context = multiprocessing.get_context("spawn")  # spawn, not fork: a forked TensorFlow runtime is not safe
+    start = time.perf_counter()
+    try:
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=_start_fresh,
+                                                    initargs=(runtimes.current(),)) as pool:
+            return pool.submit(run_program, task, program, spec).result()
+    except Exception as error:  # noqa: BLE001  (the process died: that program's failure, in one line)
+        return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}")
+
+
+def _start_fresh(runtime: str) -> None:
+    _startup["fresh"] = True
+    start_process(runtime)
 
 
 def _cpu_seconds() -> float:

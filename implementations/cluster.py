@@ -2,18 +2,23 @@
 
 `run(function, argument, workers=2)` starts `workers` Python processes, gives each a
 `TF_CONFIG` that names every worker at 127.0.0.1 on a port the operating system chose free a
-moment before, calls `function(argument, progress)` in each (a module-level function, found
-again by its module and name), and returns the chief's (worker 0's) return value. The
-argument goes to the workers, and the results come back, as pickles in a private temporary
-folder; nothing but TensorFlow's own gRPC traffic between the workers uses the network, and
-that traffic is addressed to 127.0.0.1 only.
+moment before, calls `function(argument)` in each (a module-level function, found again by
+its module and name), and returns the chief's (worker 0's) return value. The argument goes to
+the workers, and the results come back, as pickles in a private temporary folder; nothing but
+TensorFlow's own gRPC traffic between the workers uses the network, and that traffic is
+addressed to 127.0.0.1 only.
+
+A worker's progress is what its program prints anyway: a line that starts `step N` (a custom
+loop's log line) or Keras's `Epoch N/M` (fit's log, N - 1 epochs done) tells the launcher the
+step that worker reached; the function takes nothing for the launcher.
 
 What it guarantees:
 
 - **A worker that dies** (killed, crashed, raised) ends the run at once with one line, the
-  `WorkerFailed` message, naming the worker and the last step it reported.
+  `WorkerFailed` message, naming the worker and the last step it printed.
 - **A worker that hangs** (stopped, or stuck with its heartbeat thread) ends it within
-  `heartbeat_timeout` seconds; a cluster where no worker finishes a step for `stall_timeout`
+  `heartbeat_timeout` seconds (a thread of the launcher's own code in each worker writes its
+  step twice a second); a cluster where no worker prints a further step for `stall_timeout`
   seconds (a deadlock in the collectives) ends within that, naming the workers' steps.
 - **Nothing is left behind**: every worker is in a process group of its own, killed and
   waited for whenever the run ends, and the temporary folder is removed; a worker whose
@@ -32,6 +37,7 @@ import errno
 import json
 import os
 import pickle
+import re
 import selectors
 import shutil
 import signal
@@ -47,9 +53,11 @@ from pathlib import Path
 HOST = "127.0.0.1"
 HEARTBEAT_SECONDS = 0.5  # a worker writes its step this often, whatever it is doing
 HEARTBEAT_TIMEOUT = 30.0  # seconds without a heartbeat: the worker is stopped or stuck
-STALL_TIMEOUT = 120.0  # seconds in which no worker finished a step, once training began
+STALL_TIMEOUT = 120.0  # seconds in which no worker printed a further step, once training began
 START_TIMEOUT = 600.0  # seconds for every worker to start training (imports, servers)
 ATTEMPTS = 3  # fresh ports after a port was taken before a worker's server could bind it
+# A line a worker prints that says how far it is: "step N ..." (N steps done) or Keras fit's "Epoch N/M" (N - 1 done).
+STEP_LINE = re.compile(r"\s*(?:step (?P<step>\d+)\b|Epoch (?P<epoch>\d+)/\d+)")
 
 
 class WorkerFailed(RuntimeError):
@@ -101,8 +109,8 @@ class _Worker:
     process: subprocess.Popen
     status: int  # the read end of its status pipe
     log: Path
-    step: int = 0  # the last step it reported
-    started: bool = False  # it reported its first step
+    step: int = 0  # the last step it printed
+    started: bool = False  # it printed its first step
     done: bool = False
     error: str = ""
     last_heartbeat: float = field(default_factory=time.monotonic)
@@ -114,7 +122,7 @@ class _Worker:
 
 
 def run(function, argument, workers: int = 2, **options):
-    """function(argument, progress) in each of `workers` processes; the chief's return value."""
+    """function(argument) in each of `workers` processes; the chief's return value."""
     return run_all(function, argument, workers, **options)[0]
 
 
@@ -313,6 +321,24 @@ def _stop(workers: list[_Worker]) -> None:
 
 # The worker's side: `python -m implementations.cluster MODULE FUNCTION FOLDER INDEX STATUS_FD`.
 
+class _StepsPrinted:
+    """The worker's stdout, passed on to its log; each whole line that says a step sets step[0]."""
+
+    def __init__(self, stream, step: list):
+        self.stream, self.step, self.partial = stream, step, ""
+
+    def write(self, text: str) -> int:
+        *lines, self.partial = (self.partial + text).split("\n")
+        for line in lines:
+            found = STEP_LINE.match(line)
+            if found:
+                self.step[0] = int(found["step"]) if found["step"] else int(found["epoch"]) - 1
+        return self.stream.write(text)
+
+    def __getattr__(self, name):  # flush, fileno, isatty, encoding...: the stream's own
+        return getattr(self.stream, name)
+
+
 def _worker_main(module: str, qualname: str, folder: str, index: str, status_fd: str) -> int:
     status = os.fdopen(int(status_fd), "w", buffering=1)
     lock, step = threading.Lock(), [0]
@@ -332,9 +358,7 @@ def _worker_main(module: str, qualname: str, folder: str, index: str, status_fd:
             time.sleep(HEARTBEAT_SECONDS)
 
     threading.Thread(target=heartbeat, daemon=True, name="tf-rosetta-heartbeat").start()
-
-    def progress(done_steps: int) -> None:
-        step[0] = done_steps
+    sys.stdout = _StepsPrinted(sys.stdout, step)
 
     try:
         import importlib
@@ -347,7 +371,7 @@ def _worker_main(module: str, qualname: str, folder: str, index: str, status_fd:
             function = getattr(function, name)
         with open(Path(folder) / "argument.pickle", "rb") as file:
             argument = pickle.load(file)
-        result = function(argument, progress)
+        result = function(argument)
         target = Path(folder) / f"result{index}.pickle"
         with open(target.with_suffix(".partial"), "wb") as file:
             pickle.dump(result, file)

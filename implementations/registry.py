@@ -25,6 +25,11 @@ EXTRA_STYLES: dict[str, tuple[str, ...]] = {}
 # tf.distribute: two replicas on one machine, two worker processes (multiworker_keras: Keras 2 only).
 EXTRA_STYLES["logistic_mnist"] = ("mirrored_tape", "mirrored_keras", "multiworker_tape", "multiworker_keras")
 EXTRA_STYLES["mnist_mlp"] = ("mirrored_tape", "mirrored_keras", "multiworker_tape")
+# Styles the harness trains each in a fresh process of its own: MirroredStrategy's default all-reduce
+# on CPUs (collective ops) is keyed by counters that restart with each strategy, so a second
+# strategy in a process collides with the first (docs/distribute.md). The multi-worker programs'
+# workers are fresh processes already (implementations/cluster.py).
+FRESH_PROCESS = ("mirrored_tape", "mirrored_keras")
 SPEC_MODULE = "spec"
 # A task folder may hold the course's negative result as a script of its own (not a style).
 COURSE_RESULT_MODULE = "course_negative_result"

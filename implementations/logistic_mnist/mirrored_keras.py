@@ -4,10 +4,10 @@ Description: The Keras Sequential model built and compiled in a MirroredStrategy
 """
 
 # Setup
-# Keras under tf.distribute: a model built and compiled inside strategy.scope() gets
-# mirrored variables, one copy per device, and fit, evaluate and predict then split every
-# batch across the replicas and sum their gradients. The devices here are two logical
-# CPUs split from the one CPU, standing in for two GPUs.
+# Keras under tf.distribute: a model built and compiled inside strategy.scope() gets mirrored
+# variables, one copy per device, and fit, evaluate and predict split every batch across the
+# replicas and sum their gradients. The devices are two logical CPUs standing in for two
+# GPUs (docs/distribute.md).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -17,27 +17,21 @@ from implementations.devices import two_logical_cpus
 from implementations.logistic_mnist.spec import SPEC
 
 
-def train(spec=SPEC):
-    devices = two_logical_cpus()  # /cpu:0 and /cpu:1, set before TensorFlow first uses its devices
-    # ReductionToOneDevice adds the replicas' values on /cpu:0. The default on CPUs, collective ops,
-    # keys its ops by counters that restart with each strategy: a second MirroredStrategy in the
-    # same process (another program's, run before) would collide with the first's.
-    strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
-
-    # Prepare the data
-    # tf.data streams the global batches, as in the one-device programs: a Dataset of the
-    # spec's batch order, each batch gathered from the training tensors when fit asks for
-    # it. fit distributes the Dataset itself: rows 0-127 of every batch of 256 go to the
-    # replica on /cpu:0, rows 128-255 to the one on /cpu:1.
+# Prepare the data
+# tf.data streams the global batches, as on one device; fit distributes the Dataset: rows
+# 0-127 of every batch of 256 go to the replica on /cpu:0, rows 128-255 to /cpu:1.
+def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
 
-    # Build the model
-    # The Sequential of one Dense(10), created, given the shared starting values and
-    # compiled inside strategy.scope(), so its weights, the optimizer's state and the
-    # metrics are mirrored; summary prints the layer. Keras divides each replica's summed
-    # loss by the global batch size itself.
+
+# Build the model
+# The Sequential of one Dense(10), created, given the shared starting values and compiled
+# inside strategy.scope(), so its weights, the optimizer's state and the metrics are
+# mirrored. Keras divides each replica's summed loss by the global batch size itself.
+def build_model(spec):
+    strategy = tf.distribute.MirroredStrategy(two_logical_cpus())  # set before TensorFlow's first op
     with strategy.scope():
         model = keras.Sequential([
             keras.Input(shape=(784,)),
@@ -48,14 +42,19 @@ def train(spec=SPEC):
         # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
         model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
 
+
+def fit(model, spec):
     # Train
-    # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an
-    # epoch makes the history's loss the loss of each batch before its update.
+    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
+    # loss the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(train_data, epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    losses = history.history["loss"]
+    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
+    return history.history["loss"]
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # evaluate and predict are distributed too: the 1,000 test images in one batch, 500 on
     # each replica; the accuracy counts both halves, predict joins the halves' logits in order.
@@ -66,6 +65,11 @@ def train(spec=SPEC):
     kernel, bias = model.layers[0].get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), weights={"W": kernel, "b": bias},
                           predictions=predictions, metrics={"accuracy": float(scores["accuracy"])})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
 
 
 if __name__ == "__main__":

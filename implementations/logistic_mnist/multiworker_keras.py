@@ -5,10 +5,10 @@ Description: The Keras Sequential model compiled in a MultiWorkerMirroredStrateg
 
 # Setup
 # Keras under tf.distribute.MultiWorkerMirroredStrategy: every worker process runs the same
-# function, reads the cluster and its own index from TF_CONFIG, builds and compiles the
-# model inside strategy.scope(), and fit sums the replicas' gradients across the workers.
-# implementations.cluster starts two workers on 127.0.0.1 and returns the chief's result.
-# Keras 3's fit fails under this strategy (keras-team/keras#20585); Keras 2 (tf_keras) runs it.
+# function, reads the cluster and its own index from TF_CONFIG, builds and compiles the model
+# inside strategy.scope(), and fit sums the replicas' gradients across the workers. Here
+# implementations.cluster starts two workers on 127.0.0.1 (docs/distribute.md). Keras 3's fit
+# fails under this strategy (keras-team/keras#20585); Keras 2 (tf_keras) runs it.
 import keras
 import numpy as np
 import tensorflow as tf
@@ -20,23 +20,21 @@ from implementations.logistic_mnist.spec import SPEC
 WORKERS = 2
 
 
-def train_worker(spec, progress):
-    """What each worker runs; progress(step) tells the launcher how far this worker is."""
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG, then waits for all workers
-
-    # Prepare the data
-    # tf.data streams the global batches, as in the one-device programs. fit distributes
-    # the Dataset, and tf.data's auto-sharding gives each worker its part of every batch:
-    # rows 0-127 of each batch of 256 to worker 0, rows 128-255 to worker 1.
-    # tf-rosetta divergences multi_worker_input_split
+# Prepare the data
+# tf.data streams the global batches, as on one device; fit distributes the Dataset, and
+# tf.data's auto-sharding gives rows 0-127 of each batch of 256 to worker 0, 128-255 to worker 1.
+# tf-rosetta divergences multi_worker_input_split
+def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
 
-    # Build the model
-    # The Sequential of one Dense(10), created, given the shared starting values and
-    # compiled inside strategy.scope(), so its weights, the optimizer's state and the
-    # metrics are mirrored; summary prints the layer.
+
+# Build the model
+# The Sequential of one Dense(10), created, given the shared starting values and compiled
+# inside strategy.scope(), so its weights, the optimizer's state and the metrics are mirrored.
+def build_model(spec):
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG, then waits for all workers
     with strategy.scope():
         model = keras.Sequential([
             keras.Input(shape=(784,)),
@@ -47,19 +45,23 @@ def train_worker(spec, progress):
         # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
         model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
 
+
+def fit(model, spec):
     # Train
-    # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an
-    # epoch makes the history's loss the loss of each batch before its update. A callback
-    # tells the launcher each finished step.
+    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
+    # loss the loss of each batch before its update. verbose=2 logs a line an epoch (in each
+    # worker's log, where the launcher reads its step).
     # tf-rosetta divergences fit_logs_running_mean
-    report = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: progress(epoch + 1))
-    history = model.fit(train_data, epochs=spec.steps, steps_per_epoch=1, verbose=0, callbacks=[report])
-    losses = history.history["loss"]
+    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=2)
+    return history.history["loss"]
 
+
+def evaluate(model, spec, losses):
     # Evaluate
-    # Each worker evaluates the trained model on all test images by itself; the chief's
-    # answer is the program's (every worker holds the same weights).
+    # Each worker evaluates the trained model on all test images by itself (every worker
+    # holds the same weights).
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
@@ -69,10 +71,15 @@ def train_worker(spec, progress):
                           predictions=predictions, metrics={"accuracy": float(scores["accuracy"])})
 
 
+def train_worker(spec):
+    """What each worker runs."""
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
+
+
 def train(spec=SPEC):
-    # WORKERS processes on this machine run train_worker, each with its TF_CONFIG; the
-    # chief's (worker 0's) result comes back. A worker that dies or hangs ends the run
-    # with one line naming it and its step.
+    # WORKERS processes on this machine run train_worker, each with its TF_CONFIG; the chief's
+    # (worker 0's) result comes back. A worker that dies or hangs ends the run in one line.
     return cluster.run(train_worker, spec, workers=WORKERS)
 
 

@@ -4,10 +4,11 @@ Description: The Keras Sequential model built and compiled in a MirroredStrategy
 """
 
 # Setup
-# Keras under tf.distribute: a model built and compiled inside strategy.scope() gets
-# mirrored variables, one copy per device, and fit, evaluate and predict then split every
-# batch across the replicas and sum their gradients. The devices here are two logical
-# CPUs split from the one CPU, standing in for two GPUs.
+# Keras under tf.distribute: a model built and compiled inside strategy.scope() gets mirrored
+# variables, one copy per device, and fit, evaluate and predict split every batch across the
+# replicas and sum their gradients. The devices are two logical CPUs standing in for two
+# GPUs. BatchNorm's statistics and the dropout masks stay the whole batch's, as on one device
+# (docs/distribute.md: Agreement).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -17,15 +18,24 @@ from implementations.devices import two_logical_cpus
 from implementations.mnist_mlp.spec import SPEC
 
 
+# Prepare the data
+# tf.data streams the global batches, as on one device; fit distributes the Dataset: rows
+# 0-63 of every batch of 128 go to the replica on /cpu:0, rows 64-127 to /cpu:1.
+def training_data(spec):
+    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
+    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
+
+
+# Build the model
+# The one-device model's layers, created, given the shared starting values and compiled inside
+# strategy.scope(). BatchNormalization(synchronized=True) all-reduces the replicas' sums, so
+# each normalizes with the global batch's mean and variance.
 # tf-rosetta divergences replica_dropout_masks: this replica's rows of the batch's mask
 class GlobalBatchDropout(keras.layers.Dropout):
-    """Dropout that drops, on each replica, that replica's rows of the mask drawn for the whole batch.
-
-    Keras's Dropout draws its mask for the rows it is given, so under a strategy every replica
-    would draw the same mask for its part of the batch. This one draws the uniform numbers for
-    the global batch with the layer's own seed stream, [seed, t] at its t-th training call, and
-    keeps the rows of this replica: one device's mask, cut as the batch is.
-    """
+    """Keras's Dropout draws a mask for the rows it is given: under a strategy, the same mask on
+    every replica. This one draws the whole batch's, [seed, t] at its t-th training call from the
+    layer's own seed stream, and keeps this replica's rows."""
 
     def call(self, inputs, training=False):
         if not training:
@@ -38,26 +48,8 @@ class GlobalBatchDropout(keras.layers.Dropout):
         return tf.where(keep, inputs * (1 / (1 - self.rate)), 0.0)  # as stateless_dropout: scale, then mask
 
 
-def train(spec=SPEC):
-    devices = two_logical_cpus()  # /cpu:0 and /cpu:1, set before TensorFlow first uses its devices
-    # ReductionToOneDevice adds the replicas' values on /cpu:0. The default on CPUs, collective ops,
-    # keys its ops by counters that restart with each strategy: a second MirroredStrategy in the
-    # same process (another program's, run before) would collide with the first's.
-    strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
-
-    # Prepare the data
-    # tf.data streams the global batches, as in the one-device programs. fit distributes
-    # the Dataset itself: rows 0-63 of every batch of 128 go to the replica on /cpu:0,
-    # rows 64-127 to the one on /cpu:1.
-    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-    train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).repeat()
-
-    # Build the model
-    # The one-device model's layers, created, given the shared starting values and compiled
-    # inside strategy.scope(). BatchNormalization(synchronized=True) all-reduces the replicas'
-    # sums, so each normalizes with the global batch's mean and variance, as one device does.
-    # The Dropout above keeps one device's masks.
+def build_model(spec):
+    strategy = tf.distribute.MirroredStrategy(two_logical_cpus())  # set before TensorFlow's first op
     with strategy.scope():
         model = keras.Sequential([
             keras.Input(shape=(28, 28)),
@@ -78,14 +70,19 @@ def train(spec=SPEC):
         model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                                       epsilon=spec.epsilon),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model
 
+
+def fit(model, spec):
     # Train
-    # fit draws steps_per_epoch batches an epoch from the repeated Dataset; one batch an
-    # epoch makes the history's loss the loss of each batch before its update.
+    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
+    # loss the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(train_data, epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    losses = history.history["loss"]
+    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
+    return history.history["loss"]
 
+
+def evaluate(model, spec, losses):
     # Evaluate
     # evaluate and predict are distributed too, in inference mode (the moving statistics, no
     # dropout): the test images in one batch, half on each replica; predict joins the halves.
@@ -99,6 +96,11 @@ def train(spec=SPEC):
                "moving_variance": moving_variance, "W2": W2, "b2": b2}
     return TrainingResult(losses=np.array(losses, dtype=np.float32), weights=weights, predictions=logits,
                           metrics={"accuracy": float(scores["accuracy"])})
+
+
+def train(spec=SPEC):
+    model = build_model(spec)
+    return evaluate(model, spec, fit(model, spec))
 
 
 if __name__ == "__main__":
