@@ -16,6 +16,7 @@ import numpy as np
 
 from implementations.auto_mpg.spec import SPEC
 from implementations.contract import TrainingResult
+from implementations.summaries import TensorBoard  # keras.callbacks.TensorBoard without the tensorboard package (README)
 
 
 class MpgModel(keras.Model):
@@ -31,7 +32,7 @@ class MpgModel(keras.Model):
 
 
 def train(spec=SPEC):
-    run_folder = tempfile.mkdtemp(prefix="auto_mpg_keras_functional_")
+    run_folder = tempfile.mkdtemp(prefix="auto_mpg_keras_subclassed_")
 
     # Prepare the data
     # The course's normalised training rows and MPG labels; fit's validation_split takes the
@@ -65,6 +66,7 @@ def train(spec=SPEC):
         keras.callbacks.ModelCheckpoint(os.path.join(run_folder, "best.weights.h5"), monitor="val_loss",
                                         save_best_only=True, save_weights_only=True),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=spec.patience, restore_best_weights=True),
+        TensorBoard(log_dir=os.path.join(run_folder, "logs")),
     ]
     # tf-rosetta divergences fit_shuffle
     history = model.fit(x_train, y_train, batch_size=spec.batch_size, epochs=spec.epochs,
@@ -83,7 +85,7 @@ def train(spec=SPEC):
                           metrics={name: scores[name] for name in ("loss", "mae", "mse")},
                           history={name: np.array(logs[name], dtype=np.float32)
                                    for name in ("val_loss", "val_mae", "val_mse", "learning_rate")},
-                          stopped_epoch=len(history.epoch))
+                          stopped_epoch=len(history.epoch), run_folder=run_folder)
 
 
 if __name__ == "__main__":

@@ -63,11 +63,19 @@ def train(spec=SPEC):
         # A Saver of the weights alone: the best epoch's, restored at the end.
         saver = v1.train.Saver(var_list=weights, max_to_keep=1)
         best_path = os.path.join(run_folder, "best.ckpt")
+        # TensorBoard: summary ops of the running loss and the rate, each run after a pass. A
+        # summary's tag is its op's name: outside a scope, "learning_rate" would be "learning_rate_1".
+        # tf-rosetta divergences tensorboard_tags_by_api
+        with tf.name_scope("summaries"):
+            loss_summary = v1.summary.scalar("loss", loss_mean)
+            train_summaries = v1.summary.merge([loss_summary, v1.summary.scalar("learning_rate", learning_rate)])
 
     split = spec.validation_start
     x_fit, y_fit, x_val, y_val = spec.x_train[:split], spec.y_train[:split], spec.x_train[split:], spec.y_train[split:]
 
-    with v1.Session(graph=graph) as session:
+    logs = os.path.join(run_folder, "logs")
+    with v1.Session(graph=graph) as session, v1.summary.FileWriter(os.path.join(logs, "train"), graph) as train_writer, \
+            v1.summary.FileWriter(os.path.join(logs, "validation")) as validation_writer:
         session.run(init)
         session.run(zero_mean_squares)
 
@@ -95,8 +103,11 @@ def train(spec=SPEC):
             session.run(reset_metrics)
             for x_batch, y_batch in batches(x_fit, y_fit, spec.batch_size):
                 session.run([train_op, update_loss_mean], feed_dict={x: x_batch, y: y_batch})
-            history["loss"].append(session.run(loss_mean))
+            epoch_loss, summaries = session.run([loss_mean, train_summaries])
+            history["loss"].append(epoch_loss)
+            train_writer.add_summary(summaries, epoch)
             scores = evaluate(x_val, y_val)
+            validation_writer.add_summary(session.run(loss_summary), epoch)
             for name in ("loss", "mae", "mse"):
                 history["val_" + name].append(scores[name])
             history["learning_rate"].append(session.run(learning_rate))
@@ -119,7 +130,7 @@ def train(spec=SPEC):
     return TrainingResult(losses=np.array(history.pop("loss"), dtype=np.float32), weights=final_weights,
                           predictions=predictions, metrics=metrics,
                           history={name: np.array(values, dtype=np.float32) for name, values in history.items()},
-                          stopped_epoch=epoch + 1)
+                          stopped_epoch=epoch + 1, run_folder=run_folder)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from implementations.auto_mpg.spec import SPEC
 from implementations.contract import TrainingResult
+from implementations.summaries import scalar  # tf.summary.scalar without the tensorboard package (README)
 
 NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -89,6 +90,9 @@ def train(spec=SPEC):
         optimizer.apply_gradients(zip(gradients, variables))
         epoch_loss.update_state(loss, sample_weight=tf.shape(x)[0])
 
+    # TensorBoard: a writer a folder; leaving as_default flushes it.
+    writers = {folder: tf.summary.create_file_writer(os.path.join(run_folder, "logs", folder))
+               for folder in ("train", "validation")}
     history = {name: [] for name in ("loss", "val_loss", "val_mae", "val_mse", "learning_rate")}
     best, wait = math.inf, 0
     for epoch in range(spec.epochs):
@@ -101,6 +105,11 @@ def train(spec=SPEC):
         for name in ("loss", "mae", "mse"):
             history["val_" + name].append(scores[name])
         history["learning_rate"].append(float(optimizer.learning_rate))
+        with writers["train"].as_default(step=epoch):
+            scalar("loss", epoch_loss.result())
+            scalar("learning_rate", optimizer.learning_rate)
+        with writers["validation"].as_default(step=epoch):
+            scalar("loss", scores["loss"])
         wait += 1
         if scores["loss"] < best:
             best, wait = scores["loss"], 0
@@ -120,7 +129,7 @@ def train(spec=SPEC):
                           weights={name: variable.numpy() for name, variable in weights.items()},
                           predictions=predictions.numpy(), metrics=metrics,
                           history={name: np.array(values, dtype=np.float32) for name, values in history.items()},
-                          stopped_epoch=epoch + 1)
+                          stopped_epoch=epoch + 1, run_folder=run_folder)
 
 
 if __name__ == "__main__":
