@@ -22,6 +22,10 @@ def scalar(name, data, step=None):
     return tf.summary.write(name, tf.cast(data, tf.float32), step=step, metadata=_SCALARS)
 
 
+_SUMMARY = types.SimpleNamespace(**{**{name: getattr(tf.summary, name) for name in dir(tf.summary)
+                                        if not name.startswith("_")}, "scalar": scalar})
+
+
 class TensorBoard(keras.callbacks.TensorBoard):
     """keras.callbacks.TensorBoard itself (its folders, tags and steps), its tf.summary.scalar
     calls made by `scalar` above. Should Keras stop reading `self.summary`, the callback calls
@@ -29,5 +33,4 @@ class TensorBoard(keras.callbacks.TensorBoard):
 
     @property
     def summary(self):
-        public = {name: getattr(tf.summary, name) for name in dir(tf.summary) if not name.startswith("_")}
-        return types.SimpleNamespace(**{**public, "scalar": scalar})
+        return _SUMMARY  # tf.summary, with `scalar` in place of the tensorboard package's

@@ -94,7 +94,7 @@ ENTRY = Divergence(
     quantity=f"of the 3 curves of a dashboard on Keras's TensorBoard callback (train and validation loss, learning "
              f"rate, {EPOCHS} epochs), how many TF1 FileWriters' logs lack under Keras's tags; aligned, through a "
              f"mapping written out",
-    unit="curves",
+    unit=" curves",
     setting="a tag mapping, written out",
     aligned_by="read each API's logs through a mapping of (folder, tag) written out (auto_mpg's "
                "`tensorboard_tags.py`), or write Keras's tags from the loops",
