@@ -68,14 +68,14 @@ def test_a_scalar_not_one_an_epoch_from_step_0_is_the_programs_failure(tmp_path,
 
 def test_a_tag_not_where_the_mapping_says_is_named(tmp_path):
     _write_tf2(tmp_path / "logs" / "train", "epoch_loss", VALUES, range(3))
-    with pytest.raises(run_files.FileProblem, match="no TensorBoard scalar 'loss' in logs/train/.*logs/train/epoch_loss"):
+    with pytest.raises(run_files.FileProblem, match="scalar 'loss' in logs/train/.*found: logs/train/epoch_loss"):
         run_files.tensorboard_series(TAGS, "loop", _result(tmp_path))
 
 
 def _floors_and_oracle():
     oracle = _result(None)
-    oracle = TrainingResult(**{**oracle.__dict__, "history": {**oracle.history, "tensorboard loss": VALUES,
-                                                               "tensorboard learning_rate": np.full(3, 1e-3, np.float32)}})
+    logged = {"tensorboard loss": VALUES, "tensorboard learning_rate": np.full(3, 1e-3, np.float32)}
+    oracle = TrainingResult(**{**oracle.__dict__, "history": {**oracle.history, **logged}})
     reruns = [TrainingResult(**{**oracle.__dict__, "losses": VALUES + np.float32(shift),
                                 "history": {name: series + np.float32(shift * ("rate" not in name))
                                             for name, series in oracle.history.items()}})

@@ -15,7 +15,7 @@ import numpy as np
 
 from implementations.auto_mpg.spec import SPEC
 from implementations.contract import TrainingResult
-from implementations.summaries import TensorBoard  # keras.callbacks.TensorBoard without the tensorboard package (README)
+from implementations.summaries import TensorBoard  # Keras's callback, without the tensorboard package (README)
 
 
 def train(spec=SPEC):

@@ -68,7 +68,8 @@ def train(spec=SPEC):
     split = spec.validation_start
     x_fit, y_fit, x_val, y_val = spec.x_train[:split], spec.y_train[:split], spec.x_train[split:], spec.y_train[split:]
     logs = os.path.join(run_folder, "logs")
-    with v1.Session(graph=graph) as session, v1.summary.FileWriter(os.path.join(logs, "train"), graph) as train_writer, \
+    with v1.Session(graph=graph) as session, \
+            v1.summary.FileWriter(os.path.join(logs, "train"), graph) as train_writer, \
             v1.summary.FileWriter(os.path.join(logs, "validation")) as validation_writer:
         session.run(init)
         session.run(zero_mean_squares)

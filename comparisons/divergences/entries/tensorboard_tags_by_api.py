@@ -65,7 +65,8 @@ def probe_tensorboard_tags() -> Measured:
     with tempfile.TemporaryDirectory() as folder:
         keras, tf1 = keras_tags(f"{folder}/keras"), tf1_tags(f"{folder}/tf1")
     # The mapping written out for these two programs: TF1's tag of each of the Keras dashboard's curves.
-    mapping = {"loss": ("train", "loss"), "val_loss": ("validation", "loss"), "learning_rate": ("train", "learning_rate_1")}
+    mapping = {"loss": ("train", "loss"), "val_loss": ("validation", "loss"),
+               "learning_rate": ("train", "learning_rate_1")}
     missing = [name for name, where in KERAS_TAGS.items() if where not in tf1]
     unmapped = [name for name, where in mapping.items() if where not in tf1 or KERAS_TAGS[name] not in keras]
     return Measured(default=len(missing), aligned=len(unmapped),
