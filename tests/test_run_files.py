@@ -31,11 +31,10 @@ def _write_tf1(folder, tag, values, steps):
 def _write_tf2(folder, tag, values, steps):
     import tensorflow as tf
 
-    from implementations.summaries import scalar
 
     with tf.summary.create_file_writer(str(folder)).as_default():
         for step, number in zip(steps, values):
-            scalar(tag, number, step=step)
+            tf.summary.scalar(tag, number, step=step)
 
 
 def _result(folder, losses=VALUES):

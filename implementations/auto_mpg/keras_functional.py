@@ -15,7 +15,6 @@ import numpy as np
 
 from implementations.auto_mpg.spec import SPEC
 from implementations.contract import TrainingResult
-from implementations.summaries import TensorBoard  # Keras's callback, without the tensorboard package (README)
 
 
 def train(spec=SPEC):
@@ -50,7 +49,7 @@ def train(spec=SPEC):
         keras.callbacks.ModelCheckpoint(os.path.join(run_folder, "best.weights.h5"), monitor="val_loss",
                                         save_best_only=True, save_weights_only=True),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=spec.patience, restore_best_weights=True),
-        TensorBoard(log_dir=os.path.join(run_folder, "logs")),
+        keras.callbacks.TensorBoard(log_dir=os.path.join(run_folder, "logs")),
     ]
     # tf-rosetta divergences fit_shuffle
     history = model.fit(x_train, y_train, batch_size=spec.batch_size, epochs=spec.epochs,

@@ -16,7 +16,6 @@ import tensorflow as tf
 
 from implementations.auto_mpg.spec import SPEC
 from implementations.contract import TrainingResult
-from implementations.summaries import scalar  # tf.summary.scalar without the tensorboard package (README)
 
 NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -93,10 +92,10 @@ def train(spec=SPEC):
             history["val_" + name].append(scores[name])
         history["learning_rate"].append(float(optimizer.learning_rate))
         with writers["train"].as_default(step=epoch):
-            scalar("loss", epoch_loss.result())
-            scalar("learning_rate", optimizer.learning_rate)
+            tf.summary.scalar("loss", epoch_loss.result())
+            tf.summary.scalar("learning_rate", optimizer.learning_rate)
         with writers["validation"].as_default(step=epoch):
-            scalar("loss", scores["loss"])
+            tf.summary.scalar("loss", scores["loss"])
         wait += 1
         if scores["loss"] < best:
             best, wait = scores["loss"], 0

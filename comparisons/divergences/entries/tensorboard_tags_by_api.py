@@ -8,8 +8,8 @@ name the graph already has (a `learning_rate` variable) becomes `learning_rate_1
 loop's `tf.summary.scalar` writes the name it is given, in the folder of its writer. A
 dashboard or a script that reads one API's tags finds none of another's: it reads them
 through a mapping written out (auto_mpg's `tensorboard_tags.py`, its README's table).
-In TensorFlow 2.21 without the `tensorboard` package, `tf.summary.scalar` and the Keras
-callback raise `TBNotInstalledError`; `implementations/summaries.py` writes their events.
+(`tf.summary.scalar` and the Keras callback need the `tensorboard` package, which
+TensorFlow 2.21 no longer installs: the project depends on it.)
 """
 
 import re
@@ -29,13 +29,12 @@ def keras_tags(folder: str) -> set:
     import numpy as np
 
     from comparisons import run_files
-    from implementations.summaries import TensorBoard
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.RMSprop(0.001), loss="mse")
     model.fit(np.ones((10, 2), np.float32), np.ones((10, 1), np.float32), epochs=EPOCHS, validation_split=0.2,
-              verbose=0, callbacks=[TensorBoard(log_dir=folder)])
+              verbose=0, callbacks=[keras.callbacks.TensorBoard(log_dir=folder)])
     return set(run_files.read_scalars(folder))
 
 
