@@ -128,8 +128,9 @@ def floor(reference: np.ndarray, perturbed_runs: Sequence[np.ndarray]) -> np.nda
     return np.maximum(spread, MIN_ULPS * _ulps(np.max(np.abs(reference), axis=1, initial=0.0)))
 
 
-# Per-epoch series that every program must reproduce exactly (the rate the schedule set).
-EXACT_HISTORY = frozenset({"learning_rate"})
+# Per-epoch series that every program must reproduce exactly (the rate the schedule set, and
+# as its TensorBoard logs hold it: comparisons/run_files.py).
+EXACT_HISTORY = frozenset({"learning_rate", "tensorboard learning_rate"})
 
 
 def _epoch_floor(reference: np.ndarray, perturbed_runs: Sequence[np.ndarray]) -> np.ndarray:

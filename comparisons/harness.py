@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from comparisons import agreement, schedule
+from comparisons import agreement, run_files, schedule
 from comparisons.judge import Difference, confirm, difference
 from implementations import devices, registry, runtimes
 from implementations.contract import TaskSpec, TrainingResult
@@ -185,11 +185,15 @@ def _run_program(task: str, program: str, spec: TaskSpec | None = None) -> Style
         if run.non_finite_step is not None:
             run.error = f"{task} {program}: the loss became non-finite at {spec.loss_unit} {run.non_finite_step}"
         else:
+            # Its files read back (auto_mpg: TensorBoard scalars, the best checkpoint), in its worker.
+            run.result = result = run_files.read_back(task, program, result)
             run.quality_problems = spec.quality_problems(result)
             missing = sorted(set(spec.metric_names) ^ set(result.metrics))
             if missing:
                 run.error = (f"{task} {program}: its metrics are {sorted(result.metrics)}, "
                              f"the task's are {list(spec.metric_names)}")
+    except run_files.FileProblem as error:
+        run.error = f"{task} {program}: {error}"
     except Exception as error:  # noqa: BLE001  (a malformed result is that style's failure)
         run.error = f"{task} {program}: its result does not fit the task's layout: {_one_line(error)}"
     return run

@@ -93,6 +93,9 @@ class TrainingResult:
     # them empty.
     history: Mapping[str, np.ndarray] = field(default_factory=dict)
     stopped_epoch: int | None = None
+    # The folder where such a program wrote its files (its best checkpoint, its TensorBoard
+    # logs), which the harness reads back (comparisons/run_files.py); None: it wrote none.
+    run_folder: str | None = None
 
 
 # How a spec pickles by name: implementations/registry.py, which imports this module, puts its

@@ -18,6 +18,7 @@ from pathlib import Path
 import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 import numpy as np
 
+from comparisons import run_files
 from implementations import devices, registry, runtimes
 
 SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS")
@@ -49,7 +50,7 @@ def run_alone(task: str, program: str) -> dict:
     finally:
         spec_class.report = real_report
     assert len(reported) == 1, f"{task} {program} called its spec's report {len(reported)} times, not once"
-    return {**arrays_of(reported[0]), "printed": np.array(printed.getvalue()),
+    return {**arrays_of(run_files.read_back(task, program, reported[0])), "printed": np.array(printed.getvalue()),
             **{f"settings/{name}": np.array(os.environ.get(name, "unset")) for name in SETTINGS}}
 
 

@@ -277,6 +277,7 @@ UNALIGNED = {
     "fit_cost_by_runtime": "model.fit(x_train, y_train, epochs=10, steps_per_epoch=1)\n",
     "jit_compile_by_backend": "model.compile(optimizer='sgd', loss='mse', jit_compile=False)\n",
     "tf_thread_pools": "import tensorflow as tf\ntf.config.threading.set_intra_op_parallelism_threads(1)\n",
+    "tensorboard_tags_by_api": "with writer.as_default(step=epoch):\n    tf.summary.scalar('loss', loss)\n",
 }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from comparisons import arguments, cli, notebooks, pages, schedule
+from comparisons import arguments, cli, notebooks, pages, run_files, schedule
 from comparisons.concepts import SECTIONS, program_path
 from implementations import registry, runtimes
 from tests.standalone_worker import arrays_of
@@ -218,7 +218,9 @@ def test_the_notebook_computes_the_harness_bits_and_shows_compares_numbers(task,
     saved = executed.of(task, program)
     assert not isinstance(saved, str), f"{task} {program}: its notebook failed: {saved[-3000:]}"
     harness_run = comparison_of(task).runs[program]
-    mine, theirs = arrays_of(saved["result"]), arrays_of(harness_run.result)
+    # Its files read back as the harness reads a program's (auto_mpg's TensorBoard logs, best checkpoint).
+    mine = arrays_of(run_files.read_back(task, program, saved["result"]))
+    theirs = arrays_of(harness_run.result)
     assert sorted(mine) == sorted(theirs)
     differing = [name for name in theirs if not _bitwise(mine[name], theirs[name])]
     assert not differing, f"in its notebook, {program} computed other numbers for {differing}"

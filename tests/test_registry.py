@@ -26,8 +26,9 @@ def test_task_folder_holds_exactly_the_spec_readme_and_programs(task):
     # checkpoint_layout.py: where each style's checkpoint keeps each weight (tf-rosetta checkpoints).
     expected = {"__init__.py", "README.md", f"{registry.SPEC_MODULE}.py", "checkpoint_layout.py",
                 *(f"{program}.py" for program in registry.programs_of(task))}
-    # The course's negative result, where the task has one (a runnable script, not a style).
-    optional = {f"{registry.COURSE_RESULT_MODULE}.py"}
+    # The course's negative result, where the task has one (a runnable script, not a style); the
+    # TensorBoard tags of each style, where its programs write logs (comparisons/run_files.py).
+    optional = {f"{registry.COURSE_RESULT_MODULE}.py", "tensorboard_tags.py"}
     assert expected <= files <= expected | optional
 
 

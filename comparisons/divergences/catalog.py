@@ -29,6 +29,7 @@ ORDER = (
     "tf1_rmsprop_defaults",
     "tf1_l2_loss_half",
     "normalization_adapt_variance",
+    "tensorboard_tags_by_api",
     "keras_jit_compile",
     "dropout_keep_prob",
     "stateful_dropout_seed",

@@ -1,12 +1,11 @@
 """
 Title: Auto MPG regression with validation, early stopping and a learning-rate schedule, eager GradientTape
-Description: tf.Variables and a GradientTape; the epoch loop writes what fit's callbacks do: schedule, validation, patience, best checkpoint.
+Description: tf.Variables and a GradientTape; the epoch loop writes what fit's callbacks do: schedule, validation, patience, best checkpoint, TensorBoard.
 """
 
 # Setup
 # TensorFlow 2 runs eagerly and a GradientTape records the ops for their gradients. Without
-# fit there are no callbacks: each one is a few lines of the loop below. The best
-# checkpoint goes to a folder of the run's own.
+# fit, each callback is a few lines of the loop (what every program here does: the README).
 import math
 import os
 import tempfile
@@ -25,16 +24,13 @@ def train(spec=SPEC):
     run_folder = tempfile.mkdtemp(prefix="auto_mpg_eager_tape_")
 
     # Prepare the data
-    # As fit's validation_split: the last 20% of the training rows validate, the rest train,
-    # both in batches of 32 in their order.
     split = spec.validation_start
     train_data = tf.data.Dataset.from_tensor_slices((spec.x_train[:split], spec.y_train[:split])).batch(spec.batch_size)
     val_data = tf.data.Dataset.from_tensor_slices((spec.x_train[split:], spec.y_train[split:])).batch(spec.batch_size)
     test_data = tf.data.Dataset.from_tensor_slices((spec.x_test, spec.y_test)).batch(spec.batch_size)
 
     # Build the model
-    # The weights are tf.Variables, the model a Python function of them. Keras's RMSprop
-    # applies the updates; its learning_rate is a variable the schedule assigns.
+    # The weights are tf.Variables, the model a Python function of them.
     weights = {name: tf.Variable(spec.initial_weights[name], name=name) for name in NAMES}
     variables = [weights[name] for name in NAMES]
 
@@ -44,13 +40,10 @@ def train(spec=SPEC):
         return hidden2 @ weights["W3"] + weights["b3"]
 
     optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
-    # The best epoch's weights are written with a tf.train.Checkpoint and read back at the end.
     checkpoint = tf.train.Checkpoint(**weights)
     best_path = os.path.join(run_folder, "best")
 
     # Evaluate (defined here, used each epoch on the validation rows and at the end on the test rows)
-    # keras.metrics as fit keeps them: the loss a mean of batch means weighted by the batch
-    # size, MAE and MSE over every row.
     def evaluate(dataset):
         loss_mean, mae, mse = keras.metrics.Mean(), keras.metrics.MeanAbsoluteError(), keras.metrics.MeanSquaredError()
         for x, y in dataset:
@@ -61,15 +54,13 @@ def train(spec=SPEC):
         return {"loss": float(loss_mean.result()), "mae": float(mae.result()), "mse": float(mse.result())}
 
     def scheduler(epoch, learning_rate):
-        # The course's schedule: the rate as given for the first epochs, then times exp(-0.1) each.
-        if epoch < spec.schedule_keep:
-            return learning_rate
-        return learning_rate * math.exp(spec.schedule_exponent)  # a Python float: Keras 3 refuses a tensor
+        return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
 
     # Train
-    # Each epoch: set the scheduled rate, one RMSprop step per batch, the epoch's weighted
-    # mean loss, the validation pass; a better validation loss is saved and resets the
-    # patience count, `patience` epochs without one stop training.
+    # Each epoch: the scheduled rate, a step per batch, the validation pass, the summaries
+    # (a writer a folder, flushed on leaving as_default); then the best checkpoint and patience.
+    writers = {folder: tf.summary.create_file_writer(os.path.join(run_folder, "logs", folder))
+               for folder in ("train", "validation")}
     history = {name: [] for name in ("loss", "val_loss", "val_mae", "val_mse", "learning_rate")}
     best, wait = math.inf, 0
     for epoch in range(spec.epochs):
@@ -87,26 +78,29 @@ def train(spec=SPEC):
         for name in ("loss", "mae", "mse"):
             history["val_" + name].append(scores[name])
         history["learning_rate"].append(float(optimizer.learning_rate))
+        with writers["train"].as_default(step=epoch):
+            tf.summary.scalar("loss", epoch_loss.result())
+            tf.summary.scalar("learning_rate", optimizer.learning_rate)
+        with writers["validation"].as_default(step=epoch):
+            tf.summary.scalar("loss", scores["loss"])
         wait += 1
         if scores["loss"] < best:
             best, wait = scores["loss"], 0
             checkpoint.write(best_path)
-        elif epoch == 0:  # as EarlyStopping, keep the first epoch's weights if none is better (a NaN loss)
+        elif epoch == 0:  # no better epoch yet (a NaN loss): EarlyStopping keeps the first
             checkpoint.write(best_path)
         elif wait >= spec.patience:
             break
     checkpoint.read(best_path).assert_consumed()  # restore the best weights
 
     # Evaluate
-    # The test rows' loss, MAE and MSE with the best weights, and the outputs for the
-    # course's sample batch.
     metrics = evaluate(test_data)
     predictions = model(spec.probe_inputs)
     return TrainingResult(losses=np.array(history.pop("loss"), dtype=np.float32),
                           weights={name: variable.numpy() for name, variable in weights.items()},
                           predictions=predictions.numpy(), metrics=metrics,
                           history={name: np.array(values, dtype=np.float32) for name, values in history.items()},
-                          stopped_epoch=epoch + 1)
+                          stopped_epoch=epoch + 1, run_folder=run_folder)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,11 @@
 """
 Title: Auto MPG regression with validation, early stopping and a learning-rate schedule, Keras functional API
-Description: The course's program: Input(9) -> Dense(64) -> Dense(64) -> Dense(1), RMSprop, fit with validation_split and three callbacks.
+Description: The course's program: Input(9) -> Dense(64) -> Dense(64) -> Dense(1), RMSprop, fit with validation_split and four callbacks.
 """
 
 # Setup
-# Keras holds the loop: fit trains, splits off the validation rows, evaluates them each
-# epoch, and calls the callbacks at the start and end of every epoch. The best checkpoint
-# goes to a folder of the run's own.
+# Keras holds the loop: fit trains, validates each epoch and calls the callbacks at each
+# epoch's start and end (what every program here does: the README).
 import math
 import os
 import tempfile
@@ -22,8 +21,6 @@ def train(spec=SPEC):
     run_folder = tempfile.mkdtemp(prefix="auto_mpg_keras_functional_")
 
     # Prepare the data
-    # The course's normalised training rows and MPG labels; fit's validation_split takes the
-    # last 20% of them as validation rows.
     x_train, y_train = spec.x_train, spec.y_train
 
     # Build the model
@@ -41,29 +38,24 @@ def train(spec=SPEC):
     model.compile(loss="mse", optimizer=optimizer, metrics=["mae", "mse"])
 
     def scheduler(epoch, learning_rate):
-        # The course's schedule: the rate as given for the first epochs, then times exp(-0.1) each.
-        if epoch < spec.schedule_keep:
-            return learning_rate
-        return learning_rate * math.exp(spec.schedule_exponent)  # a Python float: Keras 3 refuses a tensor
+        return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
 
     # Train
-    # Three of the callbacks lesson's four (TensorBoard: see the README). The schedule sets
-    # the rate at each epoch's start; at its end the checkpoint saves the weights when the
-    # validation loss is the best so far, and early stopping counts the epochs without a
-    # better one, stops at `patience` and restores the best weights.
+    # The callbacks lesson's four: the schedule sets the rate at each epoch's start; at its
+    # end the checkpoint saves a best epoch, early stopping counts the others (and restores
+    # the best at the end), TensorBoard writes the epoch's logs.
     callbacks = [
         keras.callbacks.LearningRateScheduler(scheduler),
         keras.callbacks.ModelCheckpoint(os.path.join(run_folder, "best.weights.h5"), monitor="val_loss",
                                         save_best_only=True, save_weights_only=True),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=spec.patience, restore_best_weights=True),
+        keras.callbacks.TensorBoard(log_dir=os.path.join(run_folder, "logs")),
     ]
     # tf-rosetta divergences fit_shuffle
     history = model.fit(x_train, y_train, batch_size=spec.batch_size, epochs=spec.epochs,
                         validation_split=spec.validation_split, shuffle=False, callbacks=callbacks, verbose=0)
 
     # Evaluate
-    # The test rows' loss, MAE and MSE with the restored weights, and the outputs for the
-    # course's sample batch, the first 10 training rows.
     scores = model.evaluate(spec.x_test, spec.y_test, batch_size=spec.batch_size, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernels = {}
@@ -74,7 +66,7 @@ def train(spec=SPEC):
                           metrics={name: scores[name] for name in ("loss", "mae", "mse")},
                           history={name: np.array(logs[name], dtype=np.float32)
                                    for name in ("val_loss", "val_mae", "val_mse", "learning_rate")},
-                          stopped_epoch=len(history.epoch))
+                          stopped_epoch=len(history.epoch), run_folder=run_folder)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,8 @@ Description: The oracle: the MLP, RMSprop and every callback's rule in float32 N
 """
 
 # Setup
-# NumPy has no gradients, optimizers or callbacks: the backward pass, RMSprop, the epoch's
-# weighted mean loss, the validation pass, the schedule, early stopping and the best
-# checkpoint are each written out, in float32, with the rules Keras's fit and callbacks follow.
+# NumPy has no gradients, optimizers or callbacks: each is written out, in float32, with the
+# rules Keras's fit and callbacks follow (README). TensorBoard's scalars are its own series.
 import math
 
 import numpy as np
@@ -24,7 +23,6 @@ def batches(count, size):
 
 def train(spec=SPEC):
     # Prepare the data
-    # validation_split: the last 20% of the training rows, taken before any shuffling.
     split = spec.validation_start
     x_fit, y_fit = spec.x_train[:split], spec.y_train[:split]
     x_val, y_val = spec.x_train[split:], spec.y_train[split:]
@@ -68,15 +66,11 @@ def train(spec=SPEC):
     learning_rate = f32(spec.learning_rate)  # the optimizer's float32 variable
 
     def scheduler(epoch, learning_rate):
-        # The course's schedule: the rate as given for the first epochs, then times exp(-0.1) each.
-        if epoch < spec.schedule_keep:
-            return learning_rate
-        return learning_rate * math.exp(spec.schedule_exponent)  # a Python float: Keras 3 refuses a tensor
+        return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
 
     # Train
-    # Each epoch: the schedule sets the rate (read back from the float32 variable), the batches
-    # in order, each an RMSprop step; the epoch's loss; the validation pass; then the
-    # checkpoint and early stopping look at the validation loss.
+    # Each epoch: the scheduled rate (rounded as the float32 variable), an RMSprop step per
+    # batch in order, the validation pass; then the best weights and the patience count.
     history = {name: [] for name in ("loss", "val_loss", "val_mae", "val_mse", "learning_rate")}
     best, best_weights, wait = f32(np.inf), None, 0
     for epoch in range(spec.epochs):
@@ -107,7 +101,6 @@ def train(spec=SPEC):
     weights.update(best_weights)  # restore_best_weights
 
     # Evaluate
-    # The test rows' loss, MAE and MSE, and the outputs on the probe rows.
     metrics = {name: float(value) for name, value in evaluate(spec.x_test, spec.y_test).items()}
     predictions = forward(spec.probe_inputs)[0]
     return TrainingResult(losses=np.array(history.pop("loss")), weights=weights, predictions=predictions,

@@ -9,7 +9,7 @@ from implementations import cars_data as data
 from implementations.contract import TaskSpec, Tolerance, TrainingResult, constant
 
 TITLE = ("Auto MPG: 9 -> 64 ReLU -> 64 ReLU -> 1, RMSprop, validation split, early stopping, "
-         "learning-rate schedule, best checkpoint")
+         "learning-rate schedule, best checkpoint, TensorBoard")
 EPOCHS = 1000  # the course's; early stopping ends training at epoch 61
 BATCHES = 8  # a training epoch: 251 rows in batches of 32
 HISTORY = ("val_loss", "val_mae", "val_mse", "learning_rate")  # besides "loss", which is TrainingResult.losses
