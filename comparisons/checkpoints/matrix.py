@@ -27,8 +27,9 @@ from implementations.contract import Tolerance, TrainingResult
 LAYOUT_MODULE = "checkpoint_layout"
 # Tasks the matrix leaves out, with the reason (`tf-rosetta checkpoints` names them).
 NOT_IN_THE_MATRIX = {
-    "auto_mpg": "its programs take no save_to/resume_from (issue 24 restructures every program so); "
-                "its checkpoint is the best epoch's, read back and compared by `tf-rosetta compare`",
+    "auto_mpg": "a run resumed halfway must carry on early stopping's best loss and patience count and "
+                "the schedule's epoch, which no style's checkpoint holds (Keras's callbacks keep them in memory)"
+                ": not built; its checkpoint is the best epoch's, read back and compared by `tf-rosetta compare`",
 }
 # The resumes across styles: TF1 into every TF2 style, every TF2 style into TF1 (within a style: all).
 RESUME_HUB = "tf1_session"

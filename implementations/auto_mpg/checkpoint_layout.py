@@ -1,7 +1,7 @@
 """Auto MPG: where each style's best checkpoint keeps W1..b3 (keys listed from the files).
 
-Not in the checkpoint matrix: auto_mpg's programs take no save_to/resume_from (issue 24), and
-its checkpoint is the best epoch's, written during training (comparisons/checkpoints/matrix.py)."""
+Not in the checkpoint matrix (comparisons/checkpoints/matrix.py, NOT_IN_THE_MATRIX): its
+checkpoint is the best epoch's, written during training and read back by `compare`."""
 
 from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, OBJECT_VALUE, Layout
 
