@@ -4,7 +4,6 @@ Description: One Dense(1) layer in a keras.Sequential, trained with compile and 
 """
 
 # Setup
-# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -21,8 +20,6 @@ def training_data(spec):
 
 
 # Build the model
-# A Sequential stacks layers: here one Dense(1), a linear y = x W + b, on inputs of one
-# feature. set_weights gives it the shared starting values; summary prints the layers.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(1,)),
@@ -36,15 +33,11 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the training points; predict
-    # returns the model's outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.layers[0].get_weights()
@@ -58,8 +51,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

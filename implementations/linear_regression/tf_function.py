@@ -4,7 +4,6 @@ Description: The eager step traced once by @tf.function and then run as a graph.
 """
 
 # Setup
-# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,14 +13,12 @@ from implementations.linear_regression.spec import SPEC
 
 
 # Prepare the data
-# The four training points as constant tensors of shape (4, 1).
 def training_data(spec):
     return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
 
 # Build the model
-# A tf.Module holds the weights, tf.Variables; its @tf.function __call__ is traced once
-# into a graph and then run as one, as TF1 did. Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LinearModel(tf.Module):
     def __init__(self, W, b):
         self.W, self.b = tf.Variable(W), tf.Variable(b)
@@ -39,9 +36,8 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # The whole step, tape, gradient and update, is one traced graph: each call after the
-    # first runs it without going back through Python op by op.
     x_train, y_train = training_data(spec)
+
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
@@ -52,15 +48,12 @@ def fit(model, spec):
 
     losses = []
     for step in range(spec.steps):
-        loss = train_step(x_train, y_train)
-        losses.append(loss.numpy())
+        losses.append(train_step(x_train, y_train).numpy())
     return losses
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # keras.metrics objects accumulate batches with update_state and report with result;
-    # here one batch, the training points. Then the model's answer for the probe inputs.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
 
     @tf.function
@@ -70,9 +63,8 @@ def evaluate(model, spec, losses):
         mae.update_state(y, outputs)
 
     update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
-    predictions = model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
-                          predictions=predictions.numpy(),
+                          predictions=model(spec.probe_inputs).numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
@@ -82,10 +74,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W, b, optimizer (ckpt.index and .data files), to train on.
-# tf.saved_model.save writes the traced model for serving, without Python: __call__ traced
-# for any batch of (None, 1) inputs.
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
     serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 1], tf.float32))

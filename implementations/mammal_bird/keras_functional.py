@@ -4,7 +4,6 @@ Description: keras.Input through Dense(10, relu) and Dense(3) logits into keras.
 """
 
 # Setup
-# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -21,9 +20,6 @@ def training_data(spec):
 
 
 # Build the model
-# The functional API calls layers on a symbolic keras.Input; keras.Model ties inputs to
-# outputs, here Dense(10, relu) then Dense(3) of logits. set_weights gives it the shared
-# starting values; summary prints the layers.
 def build_model(spec):
     inputs = keras.Input(shape=(2,))
     hidden = keras.layers.Dense(10, activation="relu")(inputs)
@@ -42,15 +38,11 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled accuracy on the six animals; predict
-    # returns the logits for the probe inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.layers[-2].get_weights(), model.layers[-1].get_weights()
@@ -65,8 +57,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

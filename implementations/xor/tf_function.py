@@ -4,7 +4,6 @@ Description: The eager step traced once by @tf.function and then run as a graph,
 """
 
 # Setup
-# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -14,15 +13,13 @@ from implementations.xor.spec import SPEC
 
 
 # Prepare the data
-# The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the given
-# order: one update each.
+# The four XOR points as single-example batches, in the given order: one update each.
 def training_data(spec):
     return [(tf.constant(spec.x_train[i:i + 1]), tf.constant(spec.y_train[i:i + 1])) for i in range(len(spec.x_train))]
 
 
 # Build the model
-# A tf.Module holds the weights, tf.Variables; its @tf.function __call__ is traced once
-# into a graph and then run as one, as TF1 did. Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class XorModel(tf.Module):
     def __init__(self, W1, b1, W2, b2):
         self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
@@ -42,8 +39,6 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # The whole step, tape, gradient and update, is one traced graph: each call after the
-    # first runs it without going back through Python op by op.
     variables = [model.W1, model.b1, model.W2, model.b2]
 
     @tf.function
@@ -66,8 +61,6 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # A keras.metrics object accumulates batches with update_state and reports with result:
-    # BinaryAccuracy counts the outputs on the right side of 0.5. Then the probe outputs.
     accuracy = keras.metrics.BinaryAccuracy()
 
     @tf.function
@@ -75,9 +68,8 @@ def evaluate(model, spec, losses):
         accuracy.update_state(y, model(x))
 
     update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
-    predictions = model(spec.probe_inputs)
     weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
-    return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(), weights=weights,
+    return TrainingResult(losses=np.array(losses), predictions=model(spec.probe_inputs).numpy(), weights=weights,
                           metrics={"accuracy": float(accuracy.result())})
 
 
@@ -87,10 +79,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W1, ..., optimizer (ckpt.index and .data files), to train
-# on. tf.saved_model.save writes the traced model for serving, without Python: __call__
-# traced for any batch of (None, 2) inputs.
 def checkpoint(model):
     return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
 
