@@ -4,6 +4,7 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -13,6 +14,7 @@ from implementations.linear_regression.spec import SPEC
 
 
 # Prepare the data
+# The four training points as constant tensors of shape (4, 1).
 def training_data(spec):
     return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
@@ -35,6 +37,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
     losses = []
     for step in range(spec.steps):
@@ -48,6 +51,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # keras.metrics objects accumulate batches with update_state and report with result.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
     outputs = model(tf.constant(spec.x_train))
     mse.update_state(spec.y_train, outputs)

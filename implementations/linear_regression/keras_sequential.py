@@ -4,6 +4,7 @@ Description: One Dense(1) layer in a keras.Sequential, trained with compile and 
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -20,6 +21,7 @@ def training_data(spec):
 
 
 # Build the model
+# A Sequential stacks layers: here one Dense(1), y = x W + b.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(1,)),
@@ -33,11 +35,13 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One batch an epoch: history["loss"] holds the loss of each full-batch step.
     return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.layers[0].get_weights()

@@ -4,6 +4,7 @@ Description: A keras.Model subclass that owns one Dense(1) and applies it in cal
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -47,11 +48,13 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One batch an epoch: history["loss"] holds the loss of each full-batch step.
     return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.dense.get_weights()

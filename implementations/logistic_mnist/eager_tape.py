@@ -4,6 +4,7 @@ Description: The course's program: tf.data batches, tf.Variable W and b, a Gradi
 """
 
 # Setup
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -39,6 +40,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step a batch of the Dataset: the loss under a GradientTape, its gradient, the optimizer's update.
     def run_optimization(x, y):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities

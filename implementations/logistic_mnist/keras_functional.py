@@ -4,6 +4,7 @@ Description: keras.Input -> Dense(10) of logits -> keras.Model(inputs, outputs),
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -21,6 +22,7 @@ def training_data(spec):
 
 
 # Build the model
+# The functional API calls layers on a keras.Input; keras.Model ties inputs to outputs.
 def build_model(spec):
     inputs = keras.Input(shape=(784,))
     outputs = keras.layers.Dense(10)(inputs)
@@ -42,6 +44,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)

@@ -4,6 +4,7 @@ Description: One Dense(10) layer of logits in a keras.Sequential, trained with c
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -21,6 +22,7 @@ def training_data(spec):
 
 
 # Build the model
+# A Sequential of one Dense(10): ten logits per flattened image.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(784,)),
@@ -43,6 +45,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)

@@ -4,6 +4,7 @@ Description: A keras.Model subclass owning one Dense of logits, applied in call;
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -57,6 +58,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)

@@ -4,6 +4,7 @@ Description: A TF1 graph of placeholders and variables; each batch is fed throug
 """
 
 # Setup
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,6 +20,7 @@ def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for the data; each Session.run feeds them arrays.
         x = v1.placeholder(tf.float32, shape=[None, 784], name="x")
         y = v1.placeholder(tf.int32, shape=[None], name="y")
 
@@ -44,6 +46,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # Each Session.run of [loss, train_op] returns the loss and applies one update.
     losses = []
     for batch in spec.batch_indices[:spec.steps]:
         feed = {model.x: spec.x_train[batch], model.y: spec.y_train[batch]}
@@ -54,6 +57,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     fetches = [model.hypothesis, model.accuracy]
     predictions, test_accuracy = session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})

@@ -4,6 +4,7 @@ Description: The course's eager step traced once by @tf.function and run as a gr
 """
 
 # Setup
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -40,6 +41,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step a batch of the Dataset: the loss under a GradientTape, its gradient, the optimizer's update.
     @tf.function
     def run_optimization(x, y):
         with tf.GradientTape() as tape:

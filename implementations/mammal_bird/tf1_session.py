@@ -4,6 +4,7 @@ Description: The course's TF1 graph: placeholders, two layers of variables, Adam
 """
 
 # Setup
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,6 +20,7 @@ def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for the data; each Session.run feeds them arrays.
         X = v1.placeholder(tf.float32, shape=[None, 2], name="X")
         Y = v1.placeholder(tf.float32, shape=[None, 3], name="Y")
 
@@ -49,6 +51,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # Each Session.run of [cost, train_op] returns the loss and applies one update.
     losses = []
     for step in range(spec.steps):
         cost_value, _ = model.session.run([model.cost, model.train_op],
@@ -59,6 +62,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     train_accuracy = session.run(model.accuracy, feed_dict={model.X: spec.x_train, model.Y: spec.y_train})
     predictions = session.run(model.logits, feed_dict={model.X: spec.probe_inputs})

@@ -4,6 +4,7 @@ Description: The eager step traced once by @tf.function and then run as a graph.
 """
 
 # Setup
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -13,6 +14,7 @@ from implementations.mammal_bird.spec import SPEC
 
 
 # Prepare the data
+# The six animals as constant tensors: [fur, wings] in, one-hot [other, mammal, bird] out.
 def training_data(spec):
     return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
@@ -21,8 +23,7 @@ def training_data(spec):
 # A tf.Module holds the weights as tf.Variables; Keras's Adam optimizer applies the updates.
 class MammalBirdModel(tf.Module):
     def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
-        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
+        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
 
     @tf.function
     def __call__(self, x):
@@ -40,6 +41,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
     variables = [model.W1, model.b1, model.W2, model.b2]
 

@@ -4,6 +4,7 @@ Description: Three scalar tf.Variables; every op runs as Python reaches it, the 
 """
 
 # Setup
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -13,6 +14,7 @@ from implementations.polynomial_fit.spec import SPEC
 
 
 # Prepare the data
+# The 50 training points as constant tensors of shape (50, 1).
 def training_data(spec):
     return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
@@ -37,6 +39,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
     losses = []
     for step in range(spec.steps):
@@ -50,6 +53,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # keras.metrics objects accumulate batches with update_state and report with result.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
     outputs = model(tf.constant(spec.x_train))
     mse.update_state(spec.y_train, outputs)

@@ -4,6 +4,7 @@ Description: A TF1 graph of placeholders and three scalar variables, trained by 
 """
 
 # Setup
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,6 +20,7 @@ def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
+        # Placeholders stand for the data; each Session.run feeds them arrays.
         x = v1.placeholder(tf.float32, shape=[None, 1], name="x")
         y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
 
@@ -44,6 +46,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # Each Session.run of [loss, train_op] returns the loss and applies one update.
     losses = []
     for step in range(spec.steps):
         loss_value, _ = model.session.run([model.loss, model.train_op],
@@ -54,6 +57,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     mse, mae = session.run([model.loss, model.mean_absolute_error], feed_dict={model.x: spec.x_train,
                                                                                model.y: spec.y_train})

@@ -4,6 +4,7 @@ Description: The eager Adam step traced once by @tf.function and then run as a g
 """
 
 # Setup
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -13,6 +14,7 @@ from implementations.polynomial_fit.spec import SPEC
 
 
 # Prepare the data
+# The 50 training points as constant tensors of shape (50, 1).
 def training_data(spec):
     return tf.constant(spec.x_train), tf.constant(spec.y_train)
 
@@ -38,6 +40,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
 
     @tf.function
@@ -56,8 +59,8 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # keras.metrics objects accumulate batches with update_state and report with result.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
-
     @tf.function
     def update_metrics(x, y):
         outputs = model(x)

@@ -4,6 +4,7 @@ Description: Every op runs as Python reaches it; the tape records them for the g
 """
 
 # Setup
+# TensorFlow 2, eager: each op runs as Python reaches it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -22,8 +23,7 @@ def training_data(spec):
 # A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class XorModel(tf.Module):
     def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
-        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
+        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
 
     def __call__(self, x):
         hidden = tf.sigmoid(tf.matmul(x, self.W1) + self.b1)
@@ -38,6 +38,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step an example: the loss under a GradientTape, its gradient, the optimizer's update.
     variables = [model.W1, model.b1, model.W2, model.b2]
 
     def train_step(x, y):
@@ -59,6 +60,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # A keras.metrics object accumulates batches with update_state and reports with result.
     accuracy = keras.metrics.BinaryAccuracy()
     accuracy.update_state(tf.constant(spec.y_train), model(tf.constant(spec.x_train)))
     weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}

@@ -4,6 +4,7 @@ Description: keras.Input through two Dense sigmoid layers into keras.Model(input
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -19,6 +20,7 @@ def training_data(spec):
 
 
 # Build the model
+# The functional API calls layers on a keras.Input; keras.Model ties inputs to outputs.
 def build_model(spec):
     inputs = keras.Input(shape=(2,))
     hidden = keras.layers.Dense(2, activation="sigmoid")(inputs)
@@ -43,6 +45,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.layers[-2].get_weights(), model.layers[-1].get_weights()

@@ -4,6 +4,7 @@ Description: Dense(2, sigmoid) and Dense(1, sigmoid) in a keras.Sequential, trai
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -19,6 +20,7 @@ def training_data(spec):
 
 
 # Build the model
+# A Sequential stacks layers: a hidden Dense(2, sigmoid), then a Dense(1, sigmoid) output.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(2,)),
@@ -44,6 +46,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.layers[0].get_weights(), model.layers[1].get_weights()

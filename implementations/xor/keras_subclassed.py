@@ -4,6 +4,7 @@ Description: A keras.Model subclass that owns both Dense sigmoid layers and appl
 """
 
 # Setup
+# Keras builds, trains and evaluates the model; tf.data feeds it (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -58,6 +59,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.hidden_layer.get_weights(), model.output_layer.get_weights()

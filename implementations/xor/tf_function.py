@@ -4,6 +4,7 @@ Description: The eager step traced once by @tf.function and then run as a graph,
 """
 
 # Setup
+# TensorFlow 2 with @tf.function: traced once into a graph, then run as one (README: How the programs read).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -22,8 +23,7 @@ def training_data(spec):
 # A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class XorModel(tf.Module):
     def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
-        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
+        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
 
     @tf.function
     def __call__(self, x):
@@ -39,6 +39,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
+    # One step an example: the loss under a GradientTape, its gradient, the optimizer's update.
     variables = [model.W1, model.b1, model.W2, model.b2]
 
     @tf.function
@@ -61,8 +62,8 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
+    # A keras.metrics object accumulates batches with update_state and reports with result.
     accuracy = keras.metrics.BinaryAccuracy()
-
     @tf.function
     def update_metrics(x, y):
         accuracy.update_state(y, model(x))
