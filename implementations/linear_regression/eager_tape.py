@@ -20,8 +20,7 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds the weights, tf.Variables, the tensors training may change, and
-# computes y = x W + b eagerly, like NumPy. Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LinearModel(tf.Module):
     def __init__(self, W, b):
         self.W, self.b = tf.Variable(W), tf.Variable(b)
@@ -38,8 +37,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # One step: the loss under a GradientTape, which records the ops it sees; the tape's
-    # gradient of the loss for each variable; the optimizer applies them.
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
     losses = []
     for step in range(spec.steps):
@@ -53,15 +51,13 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # keras.metrics objects accumulate batches with update_state and report with result;
-    # here one batch, the training points. Then the model's answer for the probe inputs.
+    # keras.metrics objects accumulate batches with update_state and report with result.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
     outputs = model(tf.constant(spec.x_train))
     mse.update_state(spec.y_train, outputs)
     mae.update_state(spec.y_train, outputs)
-    predictions = model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
-                          predictions=predictions.numpy(),
+                          predictions=model(spec.probe_inputs).numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
@@ -71,8 +67,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W, b, optimizer (ckpt.index and .data files).
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
 

@@ -21,9 +21,7 @@ def training_data(spec):
 
 
 # Build the model
-# The functional API calls layers on symbolic tensors, from keras.Input to the output,
-# and keras.Model ties the two ends together. set_weights gives the Dense layer the
-# shared starting values; summary prints the layers.
+# The functional API calls layers on a keras.Input; keras.Model ties inputs to outputs.
 def build_model(spec):
     inputs = keras.Input(shape=(1,))
     outputs = keras.layers.Dense(1)(inputs)
@@ -37,14 +35,12 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the training points; predict
-    # returns the model's outputs for new inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.layers[-1].get_weights()
@@ -58,8 +54,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

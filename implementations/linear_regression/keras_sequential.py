@@ -21,8 +21,7 @@ def training_data(spec):
 
 
 # Build the model
-# A Sequential stacks layers: here one Dense(1), a linear y = x W + b, on inputs of one
-# feature. set_weights gives it the shared starting values; summary prints the layers.
+# A Sequential stacks layers: here one Dense(1), y = x W + b.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(1,)),
@@ -37,14 +36,12 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the training points; predict
-    # returns the model's outputs for new inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.layers[0].get_weights()
@@ -58,8 +55,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

@@ -21,9 +21,7 @@ def training_data(spec):
 
 
 # Build the model
-# A subclassed model creates its layers in __init__ and writes its forward pass in call.
-# Registered, with get_config giving its constructor arguments, it can be rebuilt by
-# keras.models.load_model from a .keras file.
+# Registered, with get_config, so that keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class LinearModel(keras.Model):
     def __init__(self, units=1, **kwargs):
@@ -51,14 +49,12 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the training points; predict
-    # returns the model's outputs for new inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.dense.get_weights()
@@ -72,8 +68,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

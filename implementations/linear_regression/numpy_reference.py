@@ -4,8 +4,7 @@ Description: The oracle: the same model in float32 NumPy, with the gradients wri
 """
 
 # Setup
-# NumPy computes no gradients: every derivative below is written out by hand, in float32
-# as TensorFlow computes.
+# NumPy computes no gradients: every derivative is written out, in float32 as TensorFlow's.
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -19,8 +18,7 @@ def train(spec=SPEC):
     n = np.float32(len(x_train))
 
     # Build the model
-    # The model is a function of a (1, 1) weight matrix W and a bias b; the weights are
-    # copies, since training updates them in place.
+    # Copies of the weights, since training updates them in place.
     W = spec.initial_weights["W"].copy()
     b = spec.initial_weights["b"].copy()
 

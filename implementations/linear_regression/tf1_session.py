@@ -4,8 +4,7 @@ Description: A TF1 graph of placeholders and variables, run step by step with Se
 """
 
 # Setup
-# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
-# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -26,18 +25,14 @@ def build_model(spec):
         y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
 
         # Build the model
-        # get_variable declares the weights with their starting values, which the initializer
-        # assigns. minimize adds the gradient and update ops: running train_op is one step. A
-        # metric is one more op.
+        # minimize adds the gradient and update ops: running train_op is one step.
         W = v1.get_variable("W", initializer=spec.initial_weights["W"])
         b = v1.get_variable("b", initializer=spec.initial_weights["b"])
         hypothesis = tf.matmul(x, W) + b
-
         loss = tf.reduce_mean(tf.square(hypothesis - y))
         global_step = v1.train.get_or_create_global_step()
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss, global_step=global_step)
         mean_absolute_error = tf.reduce_mean(tf.abs(hypothesis - y))
-        # A Saver saves and restores the graph's variables by name: W, b and the global step.
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
@@ -47,8 +42,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # Each Session.run of [loss, train_op] computes the loss and applies one update, fed the
-    # four training points.
+    # Each Session.run of [loss, train_op] returns the loss and applies one update.
     losses = []
     for step in range(spec.steps):
         loss_value, _ = model.session.run([model.loss, model.train_op],
@@ -59,15 +53,13 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Evaluating is running other ops of the same graph: the loss (the mean squared error)
-    # and the mean absolute error fed the training points, the hypothesis fed the probes.
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     mse, mae = session.run([model.loss, model.mean_absolute_error], feed_dict={model.x: spec.x_train,
                                                                                model.y: spec.y_train})
     predictions = session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
-    W_value, b_value = session.run([model.W, model.b])
-    return TrainingResult(losses=np.array(losses), weights={"W": W_value, "b": b_value}, predictions=predictions,
-                          metrics={"mse": float(mse), "mae": float(mae)})
+    return TrainingResult(losses=np.array(losses), weights=session.run({"W": model.W, "b": model.b}),
+                          predictions=predictions, metrics={"mse": float(mse), "mae": float(mae)})
 
 
 def train(spec=SPEC):
@@ -77,8 +69,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
-# assigns every variable from one, the global step too.
 def save(model, folder):
     with model.session.graph.as_default():
         model.saver.save(model.session, f"{folder}/model.ckpt")

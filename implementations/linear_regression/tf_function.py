@@ -20,8 +20,7 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds the weights, tf.Variables; its @tf.function __call__ is traced once
-# into a graph and then run as one, as TF1 did. Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LinearModel(tf.Module):
     def __init__(self, W, b):
         self.W, self.b = tf.Variable(W), tf.Variable(b)
@@ -39,9 +38,9 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # The whole step, tape, gradient and update, is one traced graph: each call after the
-    # first runs it without going back through Python op by op.
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
+
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
@@ -52,17 +51,14 @@ def fit(model, spec):
 
     losses = []
     for step in range(spec.steps):
-        loss = train_step(x_train, y_train)
-        losses.append(loss.numpy())
+        losses.append(train_step(x_train, y_train).numpy())
     return losses
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # keras.metrics objects accumulate batches with update_state and report with result;
-    # here one batch, the training points. Then the model's answer for the probe inputs.
+    # keras.metrics objects accumulate batches with update_state and report with result.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
-
     @tf.function
     def update_metrics(x, y):
         outputs = model(x)
@@ -70,9 +66,8 @@ def evaluate(model, spec, losses):
         mae.update_state(y, outputs)
 
     update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
-    predictions = model(spec.probe_inputs)
     return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
-                          predictions=predictions.numpy(),
+                          predictions=model(spec.probe_inputs).numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
@@ -82,10 +77,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W, b, optimizer (ckpt.index and .data files), to train on.
-# tf.saved_model.save writes the traced model for serving, without Python: __call__ traced
-# for any batch of (None, 1) inputs.
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
     serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 1], tf.float32))

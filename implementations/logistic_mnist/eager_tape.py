@@ -14,9 +14,7 @@ from implementations.logistic_mnist.spec import SPEC
 
 
 # Prepare the data
-# tf.data streams the batches: a Dataset of the spec's batch order (one row of indices a
-# batch, spec.steps of them), each batch gathered from the training tensors when the loop
-# asks for it and the next one prepared meanwhile (prefetch).
+# tf.data streams the batches of the spec's order, gathered when asked for, the next one prefetched.
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
@@ -24,8 +22,7 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds W and b, tf.Variables, and computes the logits eagerly, like NumPy.
-# Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LogisticRegression(tf.Module):
     def __init__(self, W, b):
         self.W, self.b = tf.Variable(W, name="weight"), tf.Variable(b, name="bias")
@@ -43,8 +40,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # Iterating over the Dataset yields one (images, labels) batch at a time; each runs one
-    # optimization step: the loss under a GradientTape, its gradient, the optimizer's update.
+    # One step a batch of the Dataset: the loss under a GradientTape, its gradient, the optimizer's update.
     def run_optimization(x, y):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
@@ -61,8 +57,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # The course's accuracy function with eager ops, on the test images: the share whose
-    # largest logit is at the label. Then the softmax probabilities.
+    # The course's accuracy function, on the test images: the share whose largest logit is at the label.
     def accuracy(logits, true_y):
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
         return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
@@ -80,8 +75,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W, b, optimizer (ckpt.index and .data files).
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
 

@@ -14,9 +14,7 @@ from implementations.logistic_mnist.spec import SPEC
 
 
 # Prepare the data
-# tf.data streams the batches: a Dataset of the spec's batch order (one row of indices a
-# batch), each batch gathered from the training tensors when fit asks for it. It is not
-# shuffled, so fit sees the batches in this order.
+# tf.data streams the batches of the spec's order, gathered when asked for; not shuffled.
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
@@ -24,9 +22,7 @@ def training_data(spec):
 
 
 # Build the model
-# A Sequential of one Dense(10): ten logits per flattened image. set_weights gives it the
-# shared starting values; summary prints the layer and its 7,850 parameters. compile adds
-# the accuracy to the metrics.
+# A Sequential of one Dense(10): ten logits per flattened image.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(784,)),
@@ -42,17 +38,14 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
-    # loss the loss of each batch before its update.
+    # One batch an epoch: history["loss"] holds the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled accuracy on the test images; predict the
-    # logits, which a softmax turns into probabilities. One batch of all test images.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
@@ -68,8 +61,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel serving the logits.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

@@ -14,9 +14,7 @@ from implementations.logistic_mnist.spec import SPEC
 
 
 # Prepare the data
-# tf.data streams the batches: a Dataset of the spec's batch order (one row of indices a
-# batch), each batch gathered from the training tensors when fit asks for it. It is not
-# shuffled, so fit sees the batches in this order.
+# tf.data streams the batches of the spec's order, gathered when asked for; not shuffled.
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
@@ -24,9 +22,7 @@ def training_data(spec):
 
 
 # Build the model
-# A subclassed model creates its layers in __init__ and writes its forward pass in call.
-# Registered, with get_config giving its constructor's arguments, so that
-# keras.models.load_model can rebuild it from a .keras file.
+# Registered, with get_config, so that keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class LogisticRegression(keras.Model):
     def __init__(self, classes=10):
@@ -41,7 +37,7 @@ class LogisticRegression(keras.Model):
         return {"classes": self.classes}
 
 
-# Calling it on a keras.Input of 784 features builds its weights. compile adds the accuracy.
+# Calling it on a keras.Input of 784 features builds its weights.
 def build_model(spec):
     model = LogisticRegression(classes=10)
     model(keras.Input(shape=(784,)))
@@ -55,17 +51,14 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
-    # loss the loss of each batch before its update.
+    # One batch an epoch: history["loss"] holds the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled accuracy on the test images; predict the
-    # logits, which a softmax turns into probabilities. One batch of all test images.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
@@ -81,8 +74,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel serving the logits.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

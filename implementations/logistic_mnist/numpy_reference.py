@@ -4,8 +4,7 @@ Description: The oracle: 784 -> 10 softmax regression in float32 NumPy, gradient
 """
 
 # Setup
-# NumPy computes no gradients: the softmax cross-entropy's derivative is written out, which
-# makes this program the yardstick the TensorFlow programs are measured against.
+# NumPy computes no gradients: every derivative is written out, in float32 as TensorFlow's.
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -14,14 +13,12 @@ from implementations.logistic_mnist.spec import SPEC
 
 def train(spec=SPEC):
     # Prepare the data
-    # The flattened images, scaled to [0, 1], and their labels; batch i is the rows
-    # spec.batch_indices[i], the same shuffled order in every program.
+    # Batch i is the rows spec.batch_indices[i], the same shuffled order in every program.
     x_train, y_train = spec.x_train, spec.y_train
     batch_size = np.float32(spec.batch_size)
 
     # Build the model
-    # Ten linear scores (logits) per image, x @ W + b; the softmax turns them into class
-    # probabilities. The weights are copies, since training updates them in place.
+    # Copies of the weights, since training updates them in place.
     W = spec.initial_weights["W"].copy()
     b = spec.initial_weights["b"].copy()
 
@@ -36,8 +33,7 @@ def train(spec=SPEC):
     learning_rate = np.float32(spec.learning_rate)
 
     # Train
-    # One SGD step a batch: the cross-entropy as a log-sum-exp of the shifted logits, its
-    # gradient (softmax - one_hot) / batch size carried back through x @ W + b.
+    # One SGD step a batch: the cross-entropy as a log-sum-exp of the shifted logits, and its gradient.
     losses = []
     for step in range(spec.steps):
         batch = spec.batch_indices[step]
@@ -55,8 +51,7 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
-    # Accuracy on the test images: the share whose largest logit is at the label, in
-    # float32 as TensorFlow counts it. The predictions are the softmax probabilities.
+    # Accuracy on the test images, in float32 as TensorFlow counts it; the predictions are probabilities.
     test_logits = logistic_regression(spec.probe_inputs)
     accuracy = np.mean(np.argmax(test_logits, axis=1) == spec.y_test, dtype=np.float32)
     predictions = softmax(test_logits)

@@ -4,8 +4,7 @@ Description: A TF1 graph of placeholders and variables; each batch is fed throug
 """
 
 # Setup
-# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
-# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,29 +20,23 @@ def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
-        # Placeholders stand for a batch of flattened images and their labels; each
-        # Session.run feeds them arrays. The batch dimension is None: any number of rows.
+        # Placeholders stand for the data; each Session.run feeds them arrays.
         x = v1.placeholder(tf.float32, shape=[None, 784], name="x")
         y = v1.placeholder(tf.int32, shape=[None], name="y")
 
         # Build the model
-        # get_variable declares W and b with their starting values; minimize adds the
-        # gradient and update ops, so running train_op is one SGD step. The accuracy is
-        # more graph ops: argmax, equal, reduce_mean, as the course wrote them.
+        # minimize adds the gradient and update ops: running train_op is one step.
         W = v1.get_variable("weight", initializer=spec.initial_weights["W"])
         b = v1.get_variable("bias", initializer=spec.initial_weights["b"])
         # bias_add, as Keras Dense does: its gradient sums the batch in another order than + b.
         logits = tf.nn.bias_add(tf.matmul(x, W), b)
         hypothesis = tf.nn.softmax(logits)
-
         # tf-rosetta divergences cross_entropy_on_probabilities
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
         global_step = v1.train.get_or_create_global_step()
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss, global_step=global_step)
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(y, tf.int64))
         accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-        # A Saver saves and restores the graph's variables by name: the weight, the bias and
-        # the global step (plain gradient descent keeps no other state).
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
@@ -53,8 +46,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # Each Session.run of [loss, train_op] computes the batch's loss and applies one update;
-    # the batches are the spec's rows, fed one by one.
+    # Each Session.run of [loss, train_op] returns the loss and applies one update.
     losses = []
     for batch in spec.batch_indices[:spec.steps]:
         feed = {model.x: spec.x_train[batch], model.y: spec.y_train[batch]}
@@ -65,13 +57,11 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Evaluating is running other ops of the same graph, fed the test images and their
-    # labels: the softmax probabilities and the accuracy, in one Session.run.
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     fetches = [model.hypothesis, model.accuracy]
     predictions, test_accuracy = session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
-    W_value, b_value = session.run([model.W, model.b])
-    return TrainingResult(losses=np.array(losses), weights={"W": W_value, "b": b_value},
+    return TrainingResult(losses=np.array(losses), weights=session.run({"W": model.W, "b": model.b}),
                           predictions=predictions, metrics={"accuracy": float(test_accuracy)})
 
 
@@ -82,8 +72,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
-# assigns every variable from one, the global step too.
 def save(model, folder):
     with model.session.graph.as_default():
         model.saver.save(model.session, f"{folder}/model.ckpt")

@@ -14,9 +14,7 @@ from implementations.logistic_mnist.spec import SPEC
 
 
 # Prepare the data
-# tf.data streams the batches: a Dataset of the spec's batch order (one row of indices a
-# batch, spec.steps of them), each batch gathered from the training tensors when the loop
-# asks for it and the next one prepared meanwhile (prefetch).
+# tf.data streams the batches of the spec's order, gathered when asked for, the next one prefetched.
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:spec.steps])
@@ -24,8 +22,7 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds W and b, tf.Variables; its @tf.function __call__ is traced once into a
-# graph and then run as one. Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LogisticRegression(tf.Module):
     def __init__(self, W, b):
         self.W, self.b = tf.Variable(W, name="weight"), tf.Variable(b, name="bias")
@@ -44,8 +41,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # Iterating over the Dataset yields one (images, labels) batch at a time; each runs one
-    # optimization step, traced: it runs without going back through Python op by op.
+    # One step a batch of the Dataset: the loss under a GradientTape, its gradient, the optimizer's update.
     @tf.function
     def run_optimization(x, y):
         with tf.GradientTape() as tape:
@@ -63,8 +59,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # The course's accuracy function as a traced function, on the test images: the share
-    # whose largest logit is at the label. Then the softmax probabilities.
+    # The course's accuracy function, on the test images: the share whose largest logit is at the label.
     @tf.function
     def accuracy(logits, true_y):
         correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
@@ -83,10 +78,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W, b, optimizer (ckpt.index and .data files), to train on.
-# tf.saved_model.save writes the traced model for serving (the logits), without Python:
-# __call__ traced for any batch of (None, 784) inputs.
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
     serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 784], tf.float32))

@@ -20,12 +20,10 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds the weights, tf.Variables, and computes 2 -> 10 with ReLU -> 3 logits
-# eagerly, like NumPy. Keras's Adam optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's Adam optimizer applies the updates.
 class MammalBirdModel(tf.Module):
     def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
-        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
+        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
 
     def __call__(self, x):
         hidden = tf.nn.relu(tf.matmul(x, self.W1) + self.b1)
@@ -42,8 +40,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # One step: the loss under a GradientTape, which records the ops it sees; the tape's
-    # gradient of the loss for each variable; the optimizer applies them.
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
     variables = [model.W1, model.b1, model.W2, model.b2]
     losses = []
@@ -58,16 +55,14 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # The course's accuracy with eager ops: the share of the six animals whose largest
-    # logit is at the label's one. Then the logits for the probe inputs.
+    # The course's accuracy: the share of the six animals whose largest logit is at the label's one.
     def accuracy(x, y):
         is_correct = tf.equal(tf.argmax(model(x), 1), tf.argmax(y, 1))
         return tf.reduce_mean(tf.cast(is_correct, tf.float32))
 
     train_accuracy = accuracy(*training_data(spec))
-    predictions = model(spec.probe_inputs)
     weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
-    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions.numpy(),
+    return TrainingResult(losses=np.array(losses), weights=weights, predictions=model(spec.probe_inputs).numpy(),
                           metrics={"accuracy": float(train_accuracy)})
 
 
@@ -77,8 +72,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (Adam's moments
-# and step count) under those names: W1, ..., optimizer (ckpt.index and .data files).
 def checkpoint(model):
     return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
 

@@ -21,9 +21,7 @@ def training_data(spec):
 
 
 # Build the model
-# The functional API calls layers on a symbolic keras.Input; keras.Model ties inputs to
-# outputs, here Dense(10, relu) then Dense(3) of logits. set_weights gives it the shared
-# starting values; summary prints the layers.
+# The functional API calls layers on a keras.Input; keras.Model ties inputs to outputs.
 def build_model(spec):
     inputs = keras.Input(shape=(2,))
     hidden = keras.layers.Dense(10, activation="relu")(inputs)
@@ -43,14 +41,12 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled accuracy on the six animals; predict
-    # returns the logits for the probe inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.layers[-2].get_weights(), model.layers[-1].get_weights()
@@ -65,8 +61,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

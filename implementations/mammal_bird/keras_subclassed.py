@@ -21,9 +21,7 @@ def training_data(spec):
 
 
 # Build the model
-# A subclassed model creates its layers in __init__ and writes its forward pass in call:
-# Dense(10, relu), then Dense(3) of logits. Registered, with get_config giving its
-# constructor's arguments, so that keras.models.load_model can rebuild it from a .keras file.
+# Registered, with get_config, so that keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class MammalBirdModel(keras.Model):
     def __init__(self, hidden_units=10, classes=3):
@@ -57,14 +55,12 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled accuracy on the six animals; predict
-    # returns the logits for the probe inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.layer_1.get_weights(), model.layer_2.get_weights()
@@ -79,8 +75,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

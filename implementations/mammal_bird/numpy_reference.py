@@ -4,8 +4,7 @@ Description: The oracle: the same network in float32 NumPy, softmax cross-entrop
 """
 
 # Setup
-# NumPy computes no gradients: backpropagation and Adam are written out, which makes this
-# program the yardstick the TensorFlow programs are measured against.
+# NumPy computes no gradients: every derivative, and Adam, is written out, in float32 as TensorFlow's.
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -19,8 +18,7 @@ def train(spec=SPEC):
     n = np.float32(len(x_train))
 
     # Build the model
-    # Two layers, 2 -> 10 with ReLU -> 3 logits; forward returns what backpropagation needs.
-    # Adam keeps two moment estimates per weight, starting at zero.
+    # Copies of the weights, since training updates them in place; Adam's two moments for each.
     weights = {name: value.copy() for name, value in spec.initial_weights.items()}
 
     def forward(x):
@@ -35,8 +33,7 @@ def train(spec=SPEC):
     v = {name: np.zeros_like(value) for name, value in weights.items()}
 
     # Train
-    # One full-batch step: the softmax cross-entropy from the logits, its gradient carried
-    # back through both layers by the chain rule, then Adam's update of every weight.
+    # Full-batch Adam: the gradient through both layers by the chain rule, then the moments and the step.
     losses = []
     for step in range(spec.steps):
         hidden_input, hidden, logits = forward(x_train)
@@ -60,8 +57,7 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
-    # The course's accuracy: the share of the six animals whose largest logit is at the
-    # label's one, in float32 as TensorFlow counts it. The predictions are the logits.
+    # The course's accuracy: the share of the six animals whose largest logit is at the label's one.
     _, _, logits = forward(x_train)
     accuracy = np.mean(np.argmax(logits, axis=1) == np.argmax(y_train, axis=1), dtype=np.float32)
     _, _, predictions = forward(spec.probe_inputs)

@@ -4,8 +4,7 @@ Description: The course's TF1 graph: placeholders, two layers of variables, Adam
 """
 
 # Setup
-# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
-# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,22 +20,18 @@ def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
-        # Placeholders stand for the features and the one-hot labels; each Session.run
-        # feeds them arrays. The batch dimension is None: any number of animals.
+        # Placeholders stand for the data; each Session.run feeds them arrays.
         X = v1.placeholder(tf.float32, shape=[None, 2], name="X")
         Y = v1.placeholder(tf.float32, shape=[None, 3], name="Y")
 
         # Build the model
-        # Two layers of variables, 2 -> 10 with ReLU -> 3 logits. minimize adds the gradient
-        # and Adam update ops, so running train_op is one step. The accuracy is more graph
-        # ops: argmax, equal, reduce_mean, as the course wrote them.
+        # minimize adds the gradient and update ops: running train_op is one step.
         W1 = v1.get_variable("W1", initializer=spec.initial_weights["W1"])
         b1 = v1.get_variable("b1", initializer=spec.initial_weights["b1"])
         W2 = v1.get_variable("W2", initializer=spec.initial_weights["W2"])
         b2 = v1.get_variable("b2", initializer=spec.initial_weights["b2"])
         L1 = tf.nn.relu(tf.add(tf.matmul(X, W1), b1))
         logits = tf.add(tf.matmul(L1, W2), b2)
-
         cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=Y, logits=logits))
         # beta1, beta2 and epsilon are TF1's defaults, written out as every program passes them.
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
@@ -47,8 +42,6 @@ def build_model(spec):
         target = tf.argmax(Y, 1)
         is_correct = tf.equal(prediction, target)
         accuracy = tf.reduce_mean(tf.cast(is_correct, tf.float32))
-        # A Saver saves and restores the graph's variables by name: the weights, Adam's
-        # moments (W1/Adam, W1/Adam_1, ...), its beta powers and the global step.
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
@@ -58,8 +51,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # Each Session.run of [cost, train_op] computes the loss and applies one update, fed
-    # all six animals.
+    # Each Session.run of [cost, train_op] returns the loss and applies one update.
     losses = []
     for step in range(spec.steps):
         cost_value, _ = model.session.run([model.cost, model.train_op],
@@ -70,8 +62,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Evaluating is running other ops of the same graph: the accuracy fed the six
-    # animals and their labels, the logits fed the probe inputs.
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     train_accuracy = session.run(model.accuracy, feed_dict={model.X: spec.x_train, model.Y: spec.y_train})
     predictions = session.run(model.logits, feed_dict={model.X: spec.probe_inputs})
@@ -87,8 +78,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
-# assigns every variable from one: Adam's slots, beta powers and the global step too.
 def save(model, folder):
     with model.session.graph.as_default():
         model.saver.save(model.session, f"{folder}/model.ckpt")

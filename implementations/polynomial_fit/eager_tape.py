@@ -20,8 +20,7 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds the coefficients, scalar tf.Variables, the tensors training may change,
-# and computes the quadratic eagerly, like NumPy. Keras's Adam optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's Adam optimizer applies the updates.
 class QuadraticModel(tf.Module):
     def __init__(self, a, b, c):
         self.a, self.b, self.c = tf.Variable(a), tf.Variable(b), tf.Variable(c)
@@ -32,8 +31,7 @@ class QuadraticModel(tf.Module):
 
 def build_model(spec):
     model = QuadraticModel(spec.initial_weights["a"], spec.initial_weights["b"], spec.initial_weights["c"])
-    # tf-rosetta divergences adam_epsilon
-    # tf-rosetta divergences adam_one_minus_beta
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                             epsilon=spec.epsilon)
     return model
@@ -41,32 +39,27 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # One step: the loss under a GradientTape, which records the ops it sees; the tape's
-    # gradient of the loss for each variable; the optimizer applies them.
+    # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
-    variables = [model.a, model.b, model.c]
     losses = []
     for step in range(spec.steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x_train) - y_train))
-        gradients = tape.gradient(loss, variables)
-        model.optimizer.apply_gradients(zip(gradients, variables))
+        gradients = tape.gradient(loss, [model.a, model.b, model.c])
+        model.optimizer.apply_gradients(zip(gradients, [model.a, model.b, model.c]))
         losses.append(loss.numpy())
     return losses
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # keras.metrics objects accumulate batches with update_state and report with result;
-    # here one batch, the training points. Then the fitted curve at the probe inputs.
+    # keras.metrics objects accumulate batches with update_state and report with result.
     mse, mae = keras.metrics.MeanSquaredError(), keras.metrics.MeanAbsoluteError()
     outputs = model(tf.constant(spec.x_train))
     mse.update_state(spec.y_train, outputs)
     mae.update_state(spec.y_train, outputs)
-    predictions = model(spec.probe_inputs)
-    return TrainingResult(losses=np.array(losses), weights={"a": model.a.numpy(), "b": model.b.numpy(),
-                                                            "c": model.c.numpy()},
-                          predictions=predictions.numpy(),
+    weights = {"a": model.a.numpy(), "b": model.b.numpy(), "c": model.c.numpy()}
+    return TrainingResult(losses=np.array(losses), weights=weights, predictions=model(spec.probe_inputs).numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
@@ -76,8 +69,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (Adam's moments
-# and step count) under those names: a, b, c, optimizer (ckpt.index and .data files).
 def save(model, folder):
     tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).write(f"{folder}/ckpt")
 

@@ -13,8 +13,7 @@ from implementations.contract import TrainingResult
 from implementations.polynomial_fit.spec import SPEC
 
 
-# A named, registered function rather than a lambda: a .keras file then names it, and
-# load_model finds it again (tf-rosetta divergences keras_lambda_reload).
+# Named and registered, not a lambda, so that load_model finds it (tf-rosetta divergences keras_lambda_reload).
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 def quadratic_features(x):
     return keras.layers.concatenate([x * x, x])
@@ -28,9 +27,7 @@ def training_data(spec):
 
 
 # Build the model
-# The quadratic is linear in the features [x^2, x]: a Lambda layer makes them and a
-# Dense(1) weighs them, its kernel (a, b) and its bias c. set_weights gives it the shared
-# starting values; summary prints the layers.
+# The quadratic is linear in the features [x^2, x]: a Lambda layer makes them, a Dense(1) weighs them.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(1,)),
@@ -40,8 +37,7 @@ def build_model(spec):
     weights = spec.initial_weights
     model.set_weights([np.array([[weights["a"]], [weights["b"]]]), np.array([weights["c"]])])
     model.summary()
-    # tf-rosetta divergences adam_epsilon
-    # tf-rosetta divergences adam_one_minus_beta
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
     model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"])
     return model
@@ -50,14 +46,12 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the training points; predict
-    # returns the fitted curve at the probe inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.layers[-1].get_weights()
@@ -72,8 +66,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

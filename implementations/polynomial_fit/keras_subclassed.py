@@ -21,8 +21,6 @@ def training_data(spec):
 
 
 # Build the model
-# A subclassed model creates its layers in __init__ and writes its forward pass in call:
-# the features [x^2, x], weighed by a Dense(1), its kernel (a, b) and its bias c.
 # Registered, so that keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class QuadraticModel(keras.Model):
@@ -42,8 +40,7 @@ def build_model(spec):
     weights = spec.initial_weights
     model.set_weights([np.array([[weights["a"]], [weights["b"]]]), np.array([weights["c"]])])
     model.summary()
-    # tf-rosetta divergences adam_epsilon
-    # tf-rosetta divergences adam_one_minus_beta
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
     model.compile(optimizer=optimizer, loss="mse", metrics=["mse", "mae"])
     return model
@@ -52,14 +49,12 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One batch an epoch: history["loss"] holds the loss of each full-batch step.
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the training points; predict
-    # returns the fitted curve at the probe inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernel, bias = model.dense.get_weights()
@@ -74,8 +69,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

@@ -4,8 +4,7 @@ Description: The oracle: the same model and Adam in float32 NumPy, with the grad
 """
 
 # Setup
-# NumPy computes no gradients and has no optimizers: every derivative below, and Adam
-# itself, is written out by hand, in float32 as TensorFlow computes.
+# NumPy computes no gradients: every derivative, and Adam, is written out, in float32 as TensorFlow's.
 import numpy as np
 
 from implementations.contract import TrainingResult
@@ -19,8 +18,7 @@ def train(spec=SPEC):
     n = np.float32(len(x_train))
 
     # Build the model
-    # Three scalar coefficients, copied since training updates them in place, and Adam's
-    # two running moments for each.
+    # Copies of the weights, since training updates them in place; Adam's two moments for each.
     a, b, c = (spec.initial_weights[name].copy() for name in "abc")
 
     def quadratic_model(x):
@@ -33,8 +31,7 @@ def train(spec=SPEC):
     second_moments = [np.zeros_like(a) for _ in range(3)]
 
     # Train
-    # Full-batch Adam: the mean squared error's gradient for each coefficient by the chain
-    # rule, the moments updated, and a step scaled by the bias-corrected moments.
+    # Full-batch Adam: each coefficient's gradient by the chain rule, then the moments and the step.
     losses = []
     for step in range(spec.steps):
         error = quadratic_model(x_train) - y_train
@@ -50,8 +47,7 @@ def train(spec=SPEC):
         losses.append(loss)
 
     # Evaluate
-    # Mean squared and mean absolute error on the training points; then the fitted curve's
-    # values at the probe inputs.
+    # Mean squared and mean absolute error on the training points; the curve at the probe inputs.
     error = quadratic_model(x_train) - y_train
     metrics = {"mse": float(np.mean(np.square(error))), "mae": float(np.mean(np.abs(error)))}
     predictions = quadratic_model(spec.probe_inputs)

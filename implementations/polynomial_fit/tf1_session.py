@@ -4,8 +4,7 @@ Description: A TF1 graph of placeholders and three scalar variables, trained by 
 """
 
 # Setup
-# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
-# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -26,24 +25,18 @@ def build_model(spec):
         y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
 
         # Build the model
-        # Three scalar variables with their starting values, which the initializer assigns.
-        # AdamOptimizer's minimize adds the gradient, moment and update ops: running train_op
-        # is one step.
+        # minimize adds the gradient and update ops: running train_op is one step.
         a = v1.get_variable("a", initializer=spec.initial_weights["a"])
         b = v1.get_variable("b", initializer=spec.initial_weights["b"])
         c = v1.get_variable("c", initializer=spec.initial_weights["c"])
         hypothesis = a * tf.square(x) + b * x + c  # tf.square: x ** 2 is tf.pow, which rounds unlike x * x
-
         loss = tf.reduce_mean(tf.square(hypothesis - y))
-        # tf-rosetta divergences adam_epsilon
-        # tf-rosetta divergences adam_one_minus_beta
+        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
         global_step = v1.train.get_or_create_global_step()
         train_op = optimizer.minimize(loss, global_step=global_step)
         mean_absolute_error = tf.reduce_mean(tf.abs(hypothesis - y))
-        # A Saver saves and restores the graph's variables by name: the coefficients, Adam's
-        # moments (a/Adam, a/Adam_1), its beta powers and the global step.
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
@@ -53,8 +46,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # Each Session.run of [loss, train_op] computes the loss and applies one Adam update,
-    # fed the 50 training points.
+    # Each Session.run of [loss, train_op] returns the loss and applies one update.
     losses = []
     for step in range(spec.steps):
         loss_value, _ = model.session.run([model.loss, model.train_op],
@@ -65,14 +57,12 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Evaluating is running other ops of the same graph: the loss (the mean squared error)
-    # and the mean absolute error fed the training points, the hypothesis fed the probes.
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     mse, mae = session.run([model.loss, model.mean_absolute_error], feed_dict={model.x: spec.x_train,
                                                                                model.y: spec.y_train})
     predictions = session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
-    a_value, b_value, c_value = session.run([model.a, model.b, model.c])
-    return TrainingResult(losses=np.array(losses), weights={"a": a_value, "b": b_value, "c": c_value},
+    return TrainingResult(losses=np.array(losses), weights=session.run({"a": model.a, "b": model.b, "c": model.c}),
                           predictions=predictions, metrics={"mse": float(mse), "mae": float(mae)})
 
 
@@ -83,8 +73,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
-# assigns every variable from one: Adam's slots, beta powers and the global step too.
 def save(model, folder):
     with model.session.graph.as_default():
         model.saver.save(model.session, f"{folder}/model.ckpt")

@@ -14,19 +14,16 @@ from implementations.xor.spec import SPEC
 
 
 # Prepare the data
-# The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the given
-# order: one update each.
+# The four XOR points as single-example batches, in the given order: one update each.
 def training_data(spec):
     return [(tf.constant(spec.x_train[i:i + 1]), tf.constant(spec.y_train[i:i + 1])) for i in range(len(spec.x_train))]
 
 
 # Build the model
-# A tf.Module holds the weights, tf.Variables, the tensors training may change, and
-# computes the two sigmoid layers eagerly, like NumPy. Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class XorModel(tf.Module):
     def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
-        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
+        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
 
     def __call__(self, x):
         hidden = tf.sigmoid(tf.matmul(x, self.W1) + self.b1)
@@ -41,8 +38,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # One step: the loss under a GradientTape, which records the ops it sees; the tape's
-    # gradient of the loss for each variable; the optimizer applies them.
+    # One step an example: the loss under a GradientTape, its gradient, the optimizer's update.
     variables = [model.W1, model.b1, model.W2, model.b2]
 
     def train_step(x, y):
@@ -64,13 +60,11 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # A keras.metrics object accumulates batches with update_state and reports with result:
-    # BinaryAccuracy counts the outputs on the right side of 0.5. Then the probe outputs.
+    # A keras.metrics object accumulates batches with update_state and reports with result.
     accuracy = keras.metrics.BinaryAccuracy()
     accuracy.update_state(tf.constant(spec.y_train), model(tf.constant(spec.x_train)))
-    predictions = model(spec.probe_inputs)
     weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
-    return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(), weights=weights,
+    return TrainingResult(losses=np.array(losses), predictions=model(spec.probe_inputs).numpy(), weights=weights,
                           metrics={"accuracy": float(accuracy.result())})
 
 
@@ -80,8 +74,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W1, ..., optimizer (ckpt.index and .data files).
 def checkpoint(model):
     return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
 

@@ -14,16 +14,13 @@ from implementations.xor.spec import SPEC
 
 
 # Prepare the data
-# Single examples, repeated. fit takes a Dataset in its own order, and this one is not
-# shuffled: every epoch is the four points in the given order, one update each.
+# Single examples, repeated, not shuffled: every epoch is the four points in the given order.
 def training_data(spec):
     return tf.data.Dataset.from_tensor_slices((spec.x_train, spec.y_train)).batch(1).repeat()
 
 
 # Build the model
-# A Sequential stacks layers: a hidden Dense(2, sigmoid) on inputs of two features and a
-# Dense(1, sigmoid) output. set_weights gives them the shared starting values; summary
-# prints the layers.
+# A Sequential stacks layers: a hidden Dense(2, sigmoid), then a Dense(1, sigmoid) output.
 def build_model(spec):
     model = keras.Sequential([
         keras.Input(shape=(2,)),
@@ -33,7 +30,6 @@ def build_model(spec):
     weights = spec.initial_weights
     model.set_weights([weights["W1"], weights["b1"], weights["W2"], weights["b2"]])
     model.summary()
-    # binary_accuracy: the share of outputs on the right side of 0.5, as the course used.
     # steps_per_execution runs an epoch's four updates in one call instead of four.
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["binary_accuracy"],
                   steps_per_execution=len(spec.x_train))
@@ -42,8 +38,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # Each epoch takes the four examples, one update each: history["loss"] holds each
-    # epoch's mean loss.
+    # Four updates an epoch: history["loss"] holds each epoch's mean loss.
     # tf-rosetta divergences fit_logs_running_mean
     history = model.fit(training_data(spec), epochs=spec.epochs, steps_per_epoch=len(spec.x_train), verbose=0)
     return history.history["loss"]
@@ -51,8 +46,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate returns the loss and the compiled metrics on the four points; predict
-    # returns the model's outputs for the probe inputs.
+    # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     (W1, b1), (W2, b2) = model.layers[0].get_weights(), model.layers[1].get_weights()
@@ -67,8 +61,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# save_weights writes the weights and the optimizer's state (.weights.h5), to train on;
-# save the whole model with its configuration (.keras); export a SavedModel for serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")

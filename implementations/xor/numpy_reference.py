@@ -4,8 +4,7 @@ Description: The oracle: Dense(2, sigmoid) -> Dense(1, sigmoid) in float32 NumPy
 """
 
 # Setup
-# NumPy computes no gradients: backpropagation through both layers is written out by
-# hand, in float32 as TensorFlow computes.
+# NumPy computes no gradients: every derivative is written out, in float32 as TensorFlow's.
 import ctypes
 import ctypes.util
 
@@ -34,8 +33,7 @@ def train(spec=SPEC):
     x_train, y_train = spec.x_train, spec.y_train
 
     # Build the model
-    # Two layers as weight matrices and biases, copied since training updates them in
-    # place: a hidden layer of two sigmoid units, then one sigmoid output.
+    # Copies of the weights, since training updates them in place.
     W1, b1 = spec.initial_weights["W1"].copy(), spec.initial_weights["b1"].copy()
     W2, b2 = spec.initial_weights["W2"].copy(), spec.initial_weights["b2"].copy()
 
@@ -46,8 +44,7 @@ def train(spec=SPEC):
     learning_rate = np.float32(spec.learning_rate)
 
     # Train
-    # Stochastic gradient descent, one example per update in the given order: the squared
-    # error's gradient carried back through both layers by the chain rule.
+    # One example per update, in the given order: the gradient through both layers by the chain rule.
     losses = []
     for epoch in range(spec.epochs):
         epoch_loss = np.float32(0)
@@ -69,8 +66,7 @@ def train(spec=SPEC):
         losses.append(epoch_loss / len(x_train))  # each epoch's mean loss, as Keras's history
 
     # Evaluate
-    # Accuracy: the share of the four points whose output falls on the right side of 0.5;
-    # then the outputs for the probe inputs.
+    # Accuracy: the share of the four points whose output falls on the right side of 0.5.
     _, outputs = xor_model(x_train)
     metrics = {"accuracy": float(np.mean((outputs > 0.5) == (y_train == 1)))}
     _, predictions = xor_model(spec.probe_inputs)

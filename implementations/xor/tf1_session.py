@@ -4,8 +4,7 @@ Description: A TF1 graph of placeholders and variables, run one example per Sess
 """
 
 # Setup
-# TensorFlow 1's API lives on in tf.compat.v1: build a graph first, then run parts of it
-# in a Session. The graph gets a tf.Graph of its own; the rest of the process stays eager.
+# TensorFlow 1's API, in tf.compat.v1: build a graph first, then run parts of it in a Session.
 from types import SimpleNamespace
 
 import numpy as np
@@ -21,28 +20,23 @@ def build_model(spec):
     graph = tf.Graph()
     with graph.as_default():
         # Prepare the data
-        # Placeholders stand for the data in the graph; each Session.run feeds them arrays,
-        # here one example at a time. The batch dimension is None, so any count fits.
+        # Placeholders stand for the data; each Session.run feeds them arrays.
         x = v1.placeholder(tf.float32, shape=[None, 2], name="x")
         y = v1.placeholder(tf.float32, shape=[None, 1], name="y")
 
         # Build the model
-        # Two layers of variables with their starting values, which the initializer op assigns
-        # once. minimize adds the gradient and update ops: running train_op is one step. The
-        # accuracy is ops too: the output rounded at 0.5, compared with the target, averaged.
+        # minimize adds the gradient and update ops: running train_op is one step.
         W1 = v1.get_variable("W1", initializer=spec.initial_weights["W1"])
         b1 = v1.get_variable("b1", initializer=spec.initial_weights["b1"])
         W2 = v1.get_variable("W2", initializer=spec.initial_weights["W2"])
         b2 = v1.get_variable("b2", initializer=spec.initial_weights["b2"])
         hidden = tf.sigmoid(tf.matmul(x, W1) + b1)
         hypothesis = tf.sigmoid(tf.matmul(hidden, W2) + b2)
-
         loss = tf.reduce_mean(tf.square(hypothesis - y))
         global_step = v1.train.get_or_create_global_step()
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss, global_step=global_step)
         predicted = tf.cast(hypothesis > 0.5, tf.float32)
         accuracy = tf.reduce_mean(tf.cast(tf.equal(predicted, y), tf.float32))
-        # A Saver saves and restores the graph's variables by name: the weights and the global step.
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
@@ -66,8 +60,7 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Evaluating is running other ops of the same graph: the accuracy fed the four points,
-    # the hypothesis fed the probe inputs, and the variables for their values.
+    # Evaluating is running other ops of the same graph, fed other data.
     session = model.session
     accuracy_value = session.run(model.accuracy, feed_dict={model.x: spec.x_train, model.y: spec.y_train})
     predictions = session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
@@ -83,8 +76,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
-# assigns every variable from one, the global step too.
 def save(model, folder):
     with model.session.graph.as_default():
         model.saver.save(model.session, f"{folder}/model.ckpt")

@@ -14,19 +14,16 @@ from implementations.xor.spec import SPEC
 
 
 # Prepare the data
-# The four XOR points as single-example batches of shape (1, 2) and (1, 1), in the given
-# order: one update each.
+# The four XOR points as single-example batches, in the given order: one update each.
 def training_data(spec):
     return [(tf.constant(spec.x_train[i:i + 1]), tf.constant(spec.y_train[i:i + 1])) for i in range(len(spec.x_train))]
 
 
 # Build the model
-# A tf.Module holds the weights, tf.Variables; its @tf.function __call__ is traced once
-# into a graph and then run as one, as TF1 did. Keras's SGD optimizer applies the updates.
+# A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class XorModel(tf.Module):
     def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1 = tf.Variable(W1), tf.Variable(b1)
-        self.W2, self.b2 = tf.Variable(W2), tf.Variable(b2)
+        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
 
     @tf.function
     def __call__(self, x):
@@ -42,8 +39,7 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # The whole step, tape, gradient and update, is one traced graph: each call after the
-    # first runs it without going back through Python op by op.
+    # One step an example: the loss under a GradientTape, its gradient, the optimizer's update.
     variables = [model.W1, model.b1, model.W2, model.b2]
 
     @tf.function
@@ -66,18 +62,15 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # A keras.metrics object accumulates batches with update_state and reports with result:
-    # BinaryAccuracy counts the outputs on the right side of 0.5. Then the probe outputs.
+    # A keras.metrics object accumulates batches with update_state and reports with result.
     accuracy = keras.metrics.BinaryAccuracy()
-
     @tf.function
     def update_metrics(x, y):
         accuracy.update_state(y, model(x))
 
     update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
-    predictions = model(spec.probe_inputs)
     weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
-    return TrainingResult(losses=np.array(losses), predictions=predictions.numpy(), weights=weights,
+    return TrainingResult(losses=np.array(losses), predictions=model(spec.probe_inputs).numpy(), weights=weights,
                           metrics={"accuracy": float(accuracy.result())})
 
 
@@ -87,10 +80,6 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint saves the objects it is given and what they track (the optimizer's
-# step count) under those names: W1, ..., optimizer (ckpt.index and .data files), to train
-# on. tf.saved_model.save writes the traced model for serving, without Python: __call__
-# traced for any batch of (None, 2) inputs.
 def checkpoint(model):
     return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
 
