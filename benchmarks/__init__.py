@@ -7,4 +7,4 @@ Run with ``tf-rosetta bench`` (or ``python -m pytest benchmarks``); kept out of 
 
 # The two names that are not tasks (seed 002's experiment; the harness's own schedule) are
 # declared with the command's arguments, which name them without importing this suite.
-from comparisons.arguments import HARNESS_SCHEDULE, SEED_EXPERIMENT  # noqa: F401
+from tf_rosetta.comparisons.arguments import HARNESS_SCHEDULE, SEED_EXPERIMENT  # noqa: F401

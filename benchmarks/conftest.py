@@ -1,13 +1,13 @@
 import sys
 
 assert "tensorflow" not in sys.modules, "benchmarks must import implementations before TensorFlow"
-import implementations  # noqa: E402,F401  (fixes TensorFlow's settings first)
+from tf_rosetta import implementations  # noqa: E402,F401  (fixes TensorFlow's settings first)
 import os  # noqa: E402
 import platform  # noqa: E402
 
 import pytest  # noqa: E402
 
-from implementations import runtimes  # noqa: E402
+from tf_rosetta.implementations import runtimes  # noqa: E402
 
 # The runtime comes from the environment (KERAS_BACKEND, TF_USE_LEGACY_KERAS), which
 # `tf-rosetta bench --runtime` sets for this process; it must be entered before TensorFlow.
@@ -15,8 +15,8 @@ runtimes.activate(runtimes.current())
 
 from benchmarks import HARNESS_SCHEDULE, SEED_EXPERIMENT  # noqa: E402
 from benchmarks.variants import KERAS_VARIANTS  # noqa: E402
-from implementations import registry  # noqa: E402
-from implementations.devices import two_logical_cpus  # noqa: E402
+from tf_rosetta.implementations import registry  # noqa: E402
+from tf_rosetta.implementations.devices import two_logical_cpus  # noqa: E402
 
 two_logical_cpus()  # before TensorFlow's first op: the tf_function+mirrored row runs on two replicas
 

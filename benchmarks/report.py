@@ -307,7 +307,7 @@ END = "<!-- end of the step table -->"
 
 def format_markdown(run: Run) -> str:
     """Time per training step, a row per variant and a column per task, with the machine."""
-    from implementations.registry import TASKS  # no TensorFlow
+    from tf_rosetta.implementations.registry import TASKS  # no TensorFlow
 
     tasks = sorted((task for task in run.tasks() if task not in (SEED_EXPERIMENT, HARNESS_SCHEDULE)),
                    key=lambda task: TASKS.index(task) if task in TASKS else len(TASKS))

@@ -32,8 +32,8 @@ def _flatten(result, prefix: str) -> dict:
 
 
 def programs(out: Path, tasks) -> None:
-    from comparisons import harness
-    from implementations import registry
+    from tf_rosetta.comparisons import harness
+    from tf_rosetta.implementations import registry
 
     work = [(task, program, registry.load_spec(task)) for task in tasks for program in registry.programs_of(task)]
     (out / "programs").mkdir(parents=True, exist_ok=True)
@@ -47,8 +47,8 @@ def programs(out: Path, tasks) -> None:
 
 
 def _checkpoint_task(task: str, out: str) -> str:
-    from comparisons import harness
-    from comparisons.checkpoints import command, formats, matrix
+    from tf_rosetta.comparisons import harness
+    from tf_rosetta.comparisons.checkpoints import command, formats, matrix
 
     harness.start_process()
     calls, original = [], matrix.train_quietly
@@ -114,7 +114,7 @@ if __name__ == "__main__":
     command, out, *rest = sys.argv[1:]
     if command == "compare":
         sys.exit(compare(Path(out), Path(rest[0])))
-    from implementations import registry
+    from tf_rosetta.implementations import registry
 
     tasks = rest or list(registry.TASKS)
     {"programs": programs, "checkpoints": checkpoints}[command](Path(out), tasks)

@@ -11,11 +11,11 @@ prints it, to paste into comparisons/schedule.py.
 import concurrent.futures
 import multiprocessing
 
-from implementations import registry, runtimes
+from tf_rosetta.implementations import registry, runtimes
 
 
 def _runs_alone(task: str, programs: list[str], runtime: str) -> dict[str, tuple[float, float]]:
-    from comparisons import harness  # in the fresh process only: the parent need not import TensorFlow
+    from tf_rosetta.comparisons import harness  # in the fresh process only: the parent need not import TensorFlow
 
     comparison = harness.compare_task(task, programs, runtime=runtime)
     return {program: (run.seconds, run.cpu_seconds) for program, run in comparison.runs.items() if run.result}

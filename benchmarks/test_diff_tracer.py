@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from comparisons.diff import tracer
-from comparisons.diff.recorder import Recorder
-from implementations import runtimes
-from implementations.xor.spec import SPEC
+from tf_rosetta.comparisons.diff import tracer
+from tf_rosetta.comparisons.diff.recorder import Recorder
+from tf_rosetta.implementations import runtimes
+from tf_rosetta.implementations.xor.spec import SPEC
 
 UPDATES_PER_ROUND = 100
 X, Y = SPEC.x_train, SPEC.y_train

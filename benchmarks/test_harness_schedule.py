@@ -17,9 +17,9 @@ import time
 import pytest
 
 from benchmarks import HARNESS_SCHEDULE, schedule_measure
-from comparisons import harness
-from comparisons.errors import default_jobs
-from implementations import registry, runtimes
+from tf_rosetta.comparisons import harness
+from tf_rosetta.comparisons.errors import default_jobs
+from tf_rosetta.implementations import registry, runtimes
 
 
 @pytest.mark.parametrize("task", [HARNESS_SCHEDULE])
@@ -61,7 +61,7 @@ FOUR_TASKS = ("linear_regression", "mammal_bird", "polynomial_fit", "xor")
 @pytest.mark.parametrize("task", [HARNESS_SCHEDULE])
 def test_task_by_task_prints_the_first_table_early_at_the_cost_of_longest_first(benchmark, task):
     """compare of four tasks in both orders: when each table comes, and the whole run's time."""
-    from comparisons import schedule
+    from tf_rosetta.comparisons import schedule
 
     specs = [registry.load_spec(name) for name in FOUR_TASKS]
     found = {}

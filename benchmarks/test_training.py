@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks import tasks, variants
 from benchmarks.variants import oracle_losses, problems_with, steps_per_recorded_loss, tolerance_for
-from implementations import registry, runtimes
+from tf_rosetta.implementations import registry, runtimes
 
 # Tasks whose timed rounds cannot yet be checked against their oracle, with why: a round of
 # constant-rate steps is not what the oracle records.

@@ -15,8 +15,8 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from implementations import registry, runtimes
-from implementations.contract import Tolerance
+from tf_rosetta.implementations import registry, runtimes
+from tf_rosetta.implementations.contract import Tolerance
 
 # Python loops of single steps cost the same per step after a few: 200 keep a round short.
 LOOP_MAX_STEPS = 200
@@ -291,7 +291,7 @@ def tf_function_mirrored(module, spec):
         import pytest
 
         pytest.skip(f"{spec.task}: its benchmark module times no mirrored step (no DISTRIBUTED, per_example_loss)")
-    from implementations.devices import two_logical_cpus
+    from tf_rosetta.implementations.devices import two_logical_cpus
 
     # As the programs: the replicas' values added on /cpu:0 (see mirrored_tape).
     strategy = tf.distribute.MirroredStrategy(two_logical_cpus(), cross_device_ops=tf.distribute.ReductionToOneDevice())

@@ -1,3 +1,3 @@
 """tf-rosetta comparisons: run every style of a task and prove that they agree."""
 
-import implementations  # noqa: F401  (fixes TensorFlow's settings before anything imports it)
+from tf_rosetta import implementations  # noqa: F401  (fixes TensorFlow's settings before anything imports it)

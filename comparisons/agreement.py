@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from implementations.contract import EXACT_METRICS, TrainingResult
+from tf_rosetta.implementations.contract import EXACT_METRICS, TrainingResult
 
 # Each nonzero starting value moves by a whole number of ulps in [-ULPS, ULPS]: the size of
 # the rounding of one op. Exact zeros stay: a zero bias or BatchNorm beta is a choice, not

@@ -14,8 +14,8 @@ benchmarks take the two bench names below from here.
 
 import argparse
 
-from comparisons.errors import add_jobs_option, positive_int
-from implementations import runtimes
+from tf_rosetta.comparisons.errors import add_jobs_option, positive_int
+from tf_rosetta.implementations import runtimes
 
 SITE = "site"  # where show and plot write by default
 NOTEBOOKS = "notebooks"  # where notebooks writes by default (not committed: .gitignore)

@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from comparisons.arguments import HARNESS_SCHEDULE, SEED_EXPERIMENT
-from comparisons.errors import EXIT_DISAGREE, EXIT_USAGE, UsageError
-from implementations import registry, runtimes
+from tf_rosetta.comparisons.arguments import HARNESS_SCHEDULE, SEED_EXPERIMENT
+from tf_rosetta.comparisons.errors import EXIT_DISAGREE, EXIT_USAGE, UsageError
+from tf_rosetta.implementations import registry, runtimes
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout, where there is one
 SUITE = ROOT / "benchmarks"

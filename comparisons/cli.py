@@ -7,12 +7,12 @@ import math
 import sys
 import time
 
-import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
-from comparisons import arguments, tables
-from comparisons.errors import (EXIT_DATA, EXIT_DISAGREE, EXIT_NON_FINITE, EXIT_USAGE,  # noqa: F401  (re-exported)
+from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from tf_rosetta.comparisons import arguments, tables
+from tf_rosetta.comparisons.errors import (EXIT_DATA, EXIT_DISAGREE, EXIT_NON_FINITE, EXIT_USAGE,  # noqa: F401  (re-exported)
                                 UsageError, add_jobs_option)
-from implementations import registry, runtimes
-from implementations.contract import DataError
+from tf_rosetta.implementations import registry, runtimes
+from tf_rosetta.implementations.contract import DataError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
@@ -98,7 +98,7 @@ def _runtimes(name: str) -> list[str]:
 
 
 def command_run(args) -> int:
-    from comparisons import harness
+    from tf_rosetta.comparisons import harness
 
     task = registry.check_task(args.task)
     (runtime,) = _runtimes(args.runtime) if args.runtime != "all" else (None,)
@@ -127,7 +127,7 @@ def command_run(args) -> int:
 
 
 def command_compare(args) -> int:
-    from comparisons import harness
+    from tf_rosetta.comparisons import harness
 
     tasks = _tasks(args.tasks)
     chosen = _runtimes(args.runtime)
@@ -161,43 +161,43 @@ def command_compare(args) -> int:
 # returns the exit code.
 
 def command_show(args) -> int:
-    from comparisons import show
+    from tf_rosetta.comparisons import show
 
     return show.command_show(args)
 
 
 def command_plot(args) -> int:
-    from comparisons import plots
+    from tf_rosetta.comparisons import plots
 
     return plots.command_plot(args)
 
 
 def command_divergences(args) -> int:
-    from comparisons.divergences import command
+    from tf_rosetta.comparisons.divergences import command
 
     return command.command_divergences(args)
 
 
 def command_bench(args) -> int:
-    from comparisons import bench
+    from tf_rosetta.comparisons import bench
 
     return bench.command_bench(args)
 
 
 def command_checkpoints(args) -> int:
-    from comparisons.checkpoints import command
+    from tf_rosetta.comparisons.checkpoints import command
 
     return command.command_checkpoints(args)
 
 
 def command_notebooks(args) -> int:
-    from comparisons import notebooks
+    from tf_rosetta.comparisons import notebooks
 
     return notebooks.command_notebooks(args)
 
 
 def command_diff(args) -> int:
-    from comparisons.diff import command
+    from tf_rosetta.comparisons.diff import command
 
     return command.command_diff(args)
 
@@ -250,4 +250,4 @@ def main(argv=None) -> int:
 if __name__ == "__main__":
     # Through the imported module: subcommand modules raise comparisons.cli's UsageError,
     # not this __main__ copy's.
-    sys.exit(importlib.import_module("comparisons.cli").main())
+    sys.exit(importlib.import_module("tf_rosetta.comparisons.cli").main())

@@ -5,7 +5,7 @@ program of a task has them once each, in order) and the concept map, the same id
 each API (an input, the weights, one training step, ...) with the lines where each
 program writes it. Both are searched in the files each time they are shown, so they
 cannot go stale; `comparisons/concepts.md` is the committed Markdown copy, checked by a
-test against the files. Regenerate it with `python -m comparisons.concepts`.
+test against the files. Regenerate it with `python -m tf_rosetta.comparisons.concepts`.
 """
 
 import re
@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from implementations import registry
-from implementations.contract import DataError
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import DataError
 
 ROOT = Path(registry.__file__).resolve().parent.parent
 HEADER = "Header"  # the docstring above "# Setup"
@@ -311,7 +311,7 @@ def markdown(tasks=None, base: str = "..") -> str:
     tasks = list(tasks or registry.TASKS)
     lines = ["# The concept map", "",
              "The same idea in each API, with the lines where each program writes it. Generated from the",
-             "code by `python -m comparisons.concepts` (a test fails when this file is stale); `tf-rosetta show`",
+             "code by `python -m tf_rosetta.comparisons.concepts` (a test fails when this file is stale); `tf-rosetta show`",
              "renders the same map on each task's page.", "",
              "| concept | in each API |", "|---|---|"]
     lines += [f"| {concept.name} | {concept.idioms}"

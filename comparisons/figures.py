@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 DPI = 100
 COLORS = {

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from comparisons import agreement, run_files, schedule
-from comparisons.judge import Difference, confirm, difference
-from implementations import devices, registry, runtimes
-from implementations.contract import TaskSpec, TrainingResult
+from tf_rosetta.comparisons import agreement, run_files, schedule
+from tf_rosetta.comparisons.judge import Difference, confirm, difference
+from tf_rosetta.implementations import devices, registry, runtimes
+from tf_rosetta.implementations.contract import TaskSpec, TrainingResult
 
 # Each program builds its own Keras model, so TensorFlow's "retracing" warnings are expected.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)

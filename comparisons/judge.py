@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from comparisons import agreement
-from implementations.contract import TaskSpec, TrainingResult
+from tf_rosetta.comparisons import agreement
+from tf_rosetta.implementations.contract import TaskSpec, TrainingResult
 
 
 @dataclass
@@ -129,7 +129,7 @@ def _kind_line(parting: agreement.Parting, known: tuple[str, ...]) -> str:
 def confirm(spec: TaskSpec, result: TrainingResult, floors: agreement.Floors, found: Difference) -> None:
     """Run the oracle with each declared entry's arithmetic in place of its own: the entries whose
     variant the program follows within the floor explain its parting, confirmed."""
-    from comparisons.divergences import catalog  # only when a program parts: the catalog is large
+    from tf_rosetta.comparisons.divergences import catalog  # only when a program parts: the catalog is large
 
     confirmed, refuted = [], []
     for name in found.explained_by:

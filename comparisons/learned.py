@@ -12,8 +12,8 @@ import textwrap
 
 import numpy as np
 
-from comparisons.figures import COLORS, Figure, finished_runs, pyplot
-from implementations import registry
+from tf_rosetta.comparisons.figures import COLORS, Figure, finished_runs, pyplot
+from tf_rosetta.implementations import registry
 
 
 def oracle_predictions(task: str, spec, inputs: np.ndarray) -> np.ndarray:

@@ -18,12 +18,12 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from comparisons import agreement, arguments, concepts, notebooks, tables
-from comparisons.checkpoints.page import checkpoints_html
-from comparisons.concepts import HEADER, ROOT, SECTIONS
-from comparisons.divergences import catalog as divergence_catalog
-from comparisons.divergences import document as divergence_document
-from implementations import registry
+from tf_rosetta.comparisons import agreement, arguments, concepts, notebooks, tables
+from tf_rosetta.comparisons.checkpoints.page import checkpoints_html
+from tf_rosetta.comparisons.concepts import HEADER, ROOT, SECTIONS
+from tf_rosetta.comparisons.divergences import catalog as divergence_catalog
+from tf_rosetta.comparisons.divergences import document as divergence_document
+from tf_rosetta.implementations import registry
 
 INDEX = "index.html"
 # Each program's notebook, where `tf-rosetta notebooks` writes it by default: beside the

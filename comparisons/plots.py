@@ -7,10 +7,10 @@ what it learned (learned.py); the activation functions are one more figure of no
 import time
 from pathlib import Path
 
-from comparisons.errors import EXIT_DISAGREE
-from comparisons.figures import Figure, activation_figure, finished_runs, loss_figure, pyplot
-from comparisons.learned import TASK_FIGURES
-from implementations import registry
+from tf_rosetta.comparisons.errors import EXIT_DISAGREE
+from tf_rosetta.comparisons.figures import Figure, activation_figure, finished_runs, loss_figure, pyplot
+from tf_rosetta.comparisons.learned import TASK_FIGURES
+from tf_rosetta.implementations import registry
 
 
 def task_figures(task: str, comparison) -> list[Figure]:
@@ -42,7 +42,7 @@ def write(figures: list[Figure], task: str | None, output: Path) -> dict[str, by
 
 
 def command_plot(args) -> int:
-    from comparisons import harness
+    from tf_rosetta.comparisons import harness
 
     tasks = [registry.check_task(name) for name in args.tasks] or list(registry.TASKS)
     output = Path(args.output)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations import registry
-from implementations.contract import DataError, TrainingResult
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import DataError, TrainingResult
 
 PREFIX = "tensorboard "  # a history series read from the event files: PREFIX + the series it must reproduce
 
@@ -33,7 +33,7 @@ class FileProblem(DataError):
 
 
 def _task_module(task: str, name: str):
-    module = f"implementations.{task}.{name}"
+    module = f"tf_rosetta.implementations.{task}.{name}"
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as error:
@@ -90,7 +90,7 @@ def tensorboard_series(tags, program: str, result: TrainingResult) -> dict[str, 
 
 def check_best_checkpoint(layout, result: TrainingResult) -> None:
     """The best checkpoint's file holds the weights the program ended with, bit for bit."""
-    from comparisons.checkpoints import formats
+    from tf_rosetta.comparisons.checkpoints import formats
 
     path = Path(result.run_folder) / layout.file
     tensors = formats.read_tensors(path)  # (a best-only checkpoint has no step: not read_state)

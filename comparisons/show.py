@@ -12,10 +12,10 @@ import time
 import webbrowser
 from pathlib import Path
 
-from comparisons import concepts, tables
-from comparisons.errors import EXIT_DISAGREE, UsageError
-from comparisons.pages import DIVERGENCES_PAGE, INDEX, divergences_html, index_html, page_name, task_html, task_markdown
-from implementations import registry
+from tf_rosetta.comparisons import concepts, tables
+from tf_rosetta.comparisons.errors import EXIT_DISAGREE, UsageError
+from tf_rosetta.comparisons.pages import DIVERGENCES_PAGE, INDEX, divergences_html, index_html, page_name, task_html, task_markdown
+from tf_rosetta.implementations import registry
 
 
 # Terminal ---------------------------------------------------------------------------------
@@ -84,8 +84,8 @@ def build(tasks, output: Path, comparisons: dict | None = None, log=print, jobs:
     each (in `jobs` processes), and that run serves the page, the Markdown and the figures
     alike. Returns task -> ok.
     """
-    from comparisons import harness, plots
-    from comparisons.figures import activation_figure
+    from tf_rosetta.comparisons import harness, plots
+    from tf_rosetta.comparisons.figures import activation_figure
 
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ program must agree with its oracle within FLOOR_MULTIPLE times the run's roundin
 part in a way the harness classifies (comparisons/agreement.py). The table it prints, each
 cell a program's largest |Δ| as a multiple of the floor, is docs/agreement.md's.
 
-    python -m comparisons.sweep [TASK ...] [--markdown PATH] [--jobs N]
+    python -m tf_rosetta.comparisons.sweep [TASK ...] [--markdown PATH] [--jobs N]
 """
 
 import argparse
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
-from comparisons import agreement, harness, judge, tables
-from comparisons.errors import add_jobs_option
-from implementations import mnist_data, registry
+from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from tf_rosetta.comparisons import agreement, harness, judge, tables
+from tf_rosetta.comparisons.errors import add_jobs_option
+from tf_rosetta.implementations import mnist_data, registry
 
 RATE_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 START_SEEDS = (11, 12, 13)
@@ -178,7 +178,7 @@ def problems(results) -> list[str]:
 
 
 def markdown(results, tasks) -> str:
-    lines = [f"Measured with `python -m comparisons.sweep` on {machine()}.", "",
+    lines = [f"Measured with `python -m tf_rosetta.comparisons.sweep` on {machine()}.", "",
              f"Each cell: the program's largest \\|Δ\\| from the oracle as a multiple of the run's floor "
              f"(agreement: up to {agreement.FLOOR_MULTIPLE:g}); `=` bitwise; ✗ parts (the note says how). "
              f"Forks: the oracle's reruns that take another trajectory.", ""]
@@ -230,7 +230,7 @@ NOT_SWEPT = {
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m comparisons.sweep", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tf_rosetta.comparisons.sweep", description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="*", metavar="TASK", help="default: every task")
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
     parser.add_argument("--save", metavar="PATH", help="keep what every run computed (a pickle), to judge again")

@@ -3,10 +3,10 @@ failure. Reads the harness's comparisons; runs nothing."""
 
 import os
 
-import implementations
-from comparisons import agreement
-from implementations import registry, runtimes
-from implementations.contract import EXACT_METRICS
+from tf_rosetta import implementations
+from tf_rosetta.comparisons import agreement
+from tf_rosetta.implementations import registry, runtimes
+from tf_rosetta.implementations.contract import EXACT_METRICS
 
 
 RUNTIME_DESCRIPTION = {"tensorflow": "Keras 3 on TensorFlow", "tf_keras": "Keras 2 (tf_keras)",

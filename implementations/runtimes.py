@@ -40,7 +40,7 @@ class RuntimeUnavailable(Exception):
 
 
 def check(runtime: str) -> str:
-    from implementations.registry import UnknownName
+    from tf_rosetta.implementations.registry import UnknownName
 
     if runtime not in RUNTIMES:
         raise UnknownName(f"unknown runtime {runtime!r}; accepted: {', '.join(RUNTIMES)}, all")

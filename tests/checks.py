@@ -8,9 +8,9 @@ import io
 import numpy as np
 import pytest
 
-from comparisons import agreement
-from implementations import registry
-from implementations.contract import EXACT_METRICS
+from tf_rosetta.comparisons import agreement
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import EXACT_METRICS
 from tests.standalone_worker import arrays_of
 
 # What `model.summary()` prints: the Keras programs show it when run alone, as the course did.
@@ -146,7 +146,7 @@ def check_bitwise_claims(task, program, comparison, standalone):
 
 
 def check_runs_alone_bitwise_and_prints_the_report(task, program, comparison, standalone):
-    """`python -m implementations.TASK.PROGRAM`, in another process without the package's
+    """`python -m tf_rosetta.implementations.TASK.PROGRAM`, in another process without the package's
     settings in its environment: the package sets them, the program computes bitwise what
     it computed in the harness's worker, and prints its report (Keras: after its summary)."""
     mine = arrays_of(_result(comparison, program))  # (skips a program not applicable here)

@@ -12,13 +12,13 @@ assert "tensorflow" not in sys.modules, "tests must import implementations befor
 # reaches the tests or the processes they start; a test that wants one makes its own.
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="tf-rosetta-keras-home-")
 
-import implementations  # noqa: E402,F401  (fixes TensorFlow's settings first)
+from tf_rosetta import implementations  # noqa: E402,F401  (fixes TensorFlow's settings first)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from comparisons import harness  # noqa: E402
-from implementations import registry  # noqa: E402
-from implementations.devices import two_logical_cpus  # noqa: E402
+from tf_rosetta.comparisons import harness  # noqa: E402
+from tf_rosetta.implementations import registry  # noqa: E402
+from tf_rosetta.implementations.devices import two_logical_cpus  # noqa: E402
 
 # Before any test's first TensorFlow op: the distributed programs may run in this process too.
 two_logical_cpus()
@@ -37,7 +37,7 @@ def _named_tasks(session) -> list[str]:
 
 
 class StandaloneRuns:
-    """Every program of the selected tasks run alone, `python -m implementations.TASK.PROGRAM`,
+    """Every program of the selected tasks run alone, `python -m tf_rosetta.implementations.TASK.PROGRAM`,
     in worker processes of its own (tests/standalone_worker.py), started once per session
     beside the harness's comparisons: each program trains once more, in another process, and
     serves both the run-alone check and the determinism check."""

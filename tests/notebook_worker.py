@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from comparisons import notebooks
+from tf_rosetta.comparisons import notebooks
 
 TIMEOUT = 600  # seconds a cell may take; the longest program trains in about 20 s alone
 SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS", "KERAS_BACKEND", "TF_USE_LEGACY_KERAS")

@@ -1,4 +1,4 @@
-"""Run programs as a reader would, `python -m implementations.TASK.PROGRAM`, and save what
+"""Run programs as a reader would, `python -m tf_rosetta.implementations.TASK.PROGRAM`, and save what
 each printed and computed: for the run-alone and determinism checks (tests/checks.py).
 
 Usage: python -m tests.standalone_worker OUT_DIR TASK/PROGRAM ...
@@ -15,11 +15,11 @@ import runpy
 import sys
 from pathlib import Path
 
-import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 import numpy as np
 
-from comparisons import run_files
-from implementations import devices, registry, runtimes
+from tf_rosetta.comparisons import run_files
+from tf_rosetta.implementations import devices, registry, runtimes
 
 SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "OPENBLAS_NUM_THREADS")
 
@@ -46,7 +46,7 @@ def run_alone(task: str, program: str) -> dict:
     spec_class.report = recording_report
     try:
         with contextlib.redirect_stdout(printed):
-            runpy.run_module(f"implementations.{task}.{program}", run_name="__main__", alter_sys=True)
+            runpy.run_module(f"tf_rosetta.implementations.{task}.{program}", run_name="__main__", alter_sys=True)
     finally:
         spec_class.report = real_report
     assert len(reported) == 1, f"{task} {program} called its spec's report {len(reported)} times, not once"

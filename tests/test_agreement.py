@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from comparisons import agreement
-from implementations.contract import TrainingResult
+from tf_rosetta.comparisons import agreement
+from tf_rosetta.implementations.contract import TrainingResult
 
 
 def run(losses, W=(1.0,), predictions=(1.0,), accuracy=0.75):
@@ -76,9 +76,9 @@ def test_a_counted_metric_may_move_only_as_far_as_the_reruns_move_it():
 
 PARTING_SCRIPT = """
 import dataclasses, json, sys
-import implementations
-from comparisons import harness
-from implementations import registry
+from tf_rosetta import implementations
+from tf_rosetta.comparisons import harness
+from tf_rosetta.implementations import registry
 if __name__ == "__main__":
     spec = dataclasses.replace(registry.load_spec("mnist_mlp"), learning_rate=0.002)
     run = harness.compare_task("mnist_mlp", programs=["tf1_session"], spec=spec, jobs=2).runs["tf1_session"]

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from implementations import cars_data as data
-from implementations.contract import DataError
+from tf_rosetta.implementations import cars_data as data
+from tf_rosetta.implementations.contract import DataError
 
 # pandas' train_stats for the course's split of UCI's file (`train_dataset.describe()`, mean and std),
 # as TensorFlow's regression tutorial printed them, copied in many public programs.

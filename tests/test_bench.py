@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from benchmarks import HARNESS_SCHEDULE, SEED_EXPERIMENT, report, tasks
-from comparisons import bench, cli
-from comparisons.errors import UsageError
-from implementations import registry
-from implementations.contract import Tolerance
+from tf_rosetta.comparisons import bench, cli
+from tf_rosetta.comparisons.errors import UsageError
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import Tolerance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -178,7 +178,7 @@ def test_bench_of_the_harness_schedule_alone_reports_it_and_draws_no_chart(tmp_p
 
 def test_bench_runs_each_runtime_in_its_own_environment_and_reports_them_together(tmp_path, capsys, monkeypatch):
     """--runtime all: one pytest run per runtime, each with its runtime's settings; one table."""
-    from implementations import runtimes
+    from tf_rosetta.implementations import runtimes
 
     started = []
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from comparisons import concepts, pages, show
-from implementations import registry
+from tf_rosetta.comparisons import concepts, pages, show
+from tf_rosetta.implementations import registry
 
 TASK = "linear_regression"
 CHROMIUM = os.environ.get("TF_ROSETTA_CHROMIUM", "/usr/bin/chromium")

@@ -12,10 +12,10 @@ import sys
 import numpy as np
 import pytest
 
-from comparisons import cli
-from comparisons.checkpoints import formats, matrix
-from implementations import registry
-from implementations.contract import DataError
+from tf_rosetta.comparisons import cli
+from tf_rosetta.comparisons.checkpoints import formats, matrix
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import DataError
 
 TASK = "polynomial_fit"
 STYLES = ("tf1_session", "tf_function", "keras_sequential", "keras_subclassed")
@@ -157,7 +157,7 @@ def test_a_failed_write_leaves_nothing_behind(saved, tmp_path, monkeypatch, styl
 
 
 def test_inspect_of_no_such_file_exits_3_in_one_line():
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "checkpoints", "--inspect", "/no/such/file"],
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "checkpoints", "--inspect", "/no/such/file"],
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 3
     assert completed.stdout == ""

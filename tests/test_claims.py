@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons import claims
-from implementations import registry
-from implementations.contract import QUANTITIES
+from tf_rosetta.comparisons import claims
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import QUANTITIES
 
 ROOT = Path(__file__).resolve().parents[1]
 # A tolerance this many times the worst measured difference is too loose: tighten it (and one
@@ -26,7 +26,7 @@ LOOSEST = 10
 def test_the_claims_table_is_fresh():
     page = claims.PAGE.read_text()
     assert claims.rewritten(page) == page, \
-        "docs/agreement.md's claims table is stale (a spec's claims changed): run `python -m comparisons.claims`"
+        "docs/agreement.md's claims table is stale (a spec's claims changed): run `python -m tf_rosetta.comparisons.claims`"
 
 
 def test_the_claims_table_says_bitwise_only_where_a_spec_claims_it():
@@ -120,7 +120,7 @@ def _without_times(lines) -> list[str]:
 
 def test_the_readme_shows_what_compare_prints_for_xor(comparison_of):
     """The front page's output is real: this session's xor comparison prints it, but for the times."""
-    from comparisons import tables
+    from tf_rosetta.comparisons import tables
 
     printed = [tables.settings_line(), "", *tables.format_table(comparison_of("xor")).splitlines()]
     shown = _readme_block("$ tf-rosetta compare xor\n")

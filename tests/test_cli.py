@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from comparisons import agreement, cli, harness, judge, tables
-from implementations import registry
+from tf_rosetta.comparisons import agreement, cli, harness, judge, tables
+from tf_rosetta.implementations import registry
 
 MNIST_TASKS = ", ".join(task for task in registry.TASKS if registry.uses_mnist(task))
 
@@ -39,13 +39,13 @@ def test_bad_input_is_one_line_and_exit_2(argv, accepted, capsys):
 
 # What a call that only lists or explains must not import: each is seconds (TensorFlow,
 # Keras), or imports those for what it holds (the divergence entries, the benchmarks).
-HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "matplotlib", "benchmarks", "comparisons.divergences",
-         "comparisons.harness", "comparisons.show", "comparisons.bench", "comparisons.checkpoints", "comparisons.diff")
+HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "matplotlib", "benchmarks", "tf_rosetta.comparisons.divergences",
+         "tf_rosetta.comparisons.harness", "tf_rosetta.comparisons.show", "tf_rosetta.comparisons.bench", "tf_rosetta.comparisons.checkpoints", "tf_rosetta.comparisons.diff")
 
 
 def _imported_by(argv):
     """The heavy modules that cli.main(argv) imports, in a fresh process (this one has them all)."""
-    code = (f"import sys\nfrom comparisons import cli\ntry:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
+    code = (f"import sys\nfrom tf_rosetta.comparisons import cli\ntry:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
             f"print(sorted({{m.split('.')[0] if m.split('.')[0] != 'comparisons' else '.'.join(m.split('.')[:2]) "
             f"for m in sys.modules if m.startswith({HEAVY!r})}}))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -61,11 +61,11 @@ def test_listing_and_help_import_no_tensorflow_and_no_subcommand_module(argv):
 def test_the_import_check_sees_a_subcommand_that_ran():
     """The check above can fail: the catalog's page imports the catalog (its entries import
     TensorFlow only when they measure)."""
-    assert _imported_by(["divergences", "adam_epsilon"]) == "['comparisons.divergences']"
+    assert _imported_by(["divergences", "adam_epsilon"]) == "['tf_rosetta.comparisons.divergences']"
 
 
 def test_installed_command_refuses_an_unknown_task_in_one_line():
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "compare", "nope"],
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "compare", "nope"],
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines() == [
@@ -81,7 +81,7 @@ def _garbage_keras_cache(folder):
 def test_compare_prints_the_table_and_exits_0_when_all_agree_whatever_the_keras_cache(tmp_path):
     """A broken MNIST download in Keras's cache concerns the MNIST tasks only: no other task
     reads it. Progress goes to a terminal only: with stderr to a pipe, the output is the table."""
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "compare", "linear_regression"],
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "compare", "linear_regression"],
                                capture_output=True, text=True, timeout=600, env=_garbage_keras_cache(tmp_path))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for program in registry.PROGRAMS:
@@ -91,7 +91,7 @@ def test_compare_prints_the_table_and_exits_0_when_all_agree_whatever_the_keras_
 
 
 def test_a_broken_keras_cache_stops_an_mnist_task_in_one_line(tmp_path):
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "compare", "logistic_mnist"],
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "compare", "logistic_mnist"],
                                capture_output=True, text=True, timeout=600, env=_garbage_keras_cache(tmp_path))
     assert completed.returncode == cli.EXIT_DATA == 3
     assert completed.stderr.strip().splitlines() == [
@@ -109,7 +109,7 @@ def test_run_exits_1_when_the_quality_bar_is_missed(capsys):
 
 
 def test_compare_exits_1_when_a_style_disagrees(monkeypatch, capsys, comparison_of):
-    from comparisons import harness
+    from tf_rosetta.comparisons import harness
 
     trained = comparison_of("linear_regression").runs  # the session's runs: no training here
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from comparisons import concepts
-from implementations import registry
+from tf_rosetta.comparisons import concepts
+from tf_rosetta.implementations import registry
 
 PROGRAM_FILES = [(task, program) for task in registry.TASKS for program in registry.programs_of(task)]
 LINK = re.compile(r"`([^`]+)`((?: \[L\d+\]\([^)]+\))+)")
@@ -121,4 +121,4 @@ def test_a_comment_that_names_an_api_is_not_a_hit():
 def test_the_committed_map_is_up_to_date():
     committed = concepts.COMMITTED_MAP.read_text(encoding="utf-8") if concepts.COMMITTED_MAP.exists() else ""
     assert committed == concepts.markdown(), (
-        "comparisons/concepts.md is stale (a program changed): regenerate it with `python -m comparisons.concepts`")
+        "comparisons/concepts.md is stale (a program changed): regenerate it with `python -m tf_rosetta.comparisons.concepts`")

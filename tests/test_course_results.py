@@ -4,7 +4,7 @@
 # XOR (seed 002, lines 3771-3871): the course's single neuron cannot learn XOR.
 
 def test_xor_course_single_neuron_gets_two_of_four_points_right():
-    from implementations.xor import course_negative_result
+    from tf_rosetta.implementations.xor import course_negative_result
 
     found = course_negative_result.measure(starts=100)
     # As the course evaluated it (without the bias input b_x): every output near 0.27, as it printed.
@@ -24,7 +24,7 @@ def test_xor_course_single_neuron_gets_two_of_four_points_right():
 def test_mammal_bird_course_one_layer_network_gets_four_of_six_right():
     import numpy as np
 
-    from implementations.mammal_bird import course_negative_result
+    from tf_rosetta.implementations.mammal_bird import course_negative_result
 
     found = course_negative_result.measure(starts=1000)
     # 66.67%, as the course printed: a 2 -> 3 ReLU layer before the softmax, 100 SGD steps.
@@ -42,7 +42,7 @@ def test_mammal_bird_course_one_layer_network_gets_four_of_six_right():
 def test_logistic_mnist_course_normal_start_costs_ten_points_and_the_clip_little():
     import numpy as np
 
-    from implementations.logistic_mnist import course_negative_result
+    from tf_rosetta.implementations.logistic_mnist import course_negative_result
 
     found = course_negative_result.measure()
     assert found["data"].startswith("embedded MNIST subset")  # the tests' KERAS_HOME has no MNIST

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons import cli
-from comparisons.diff import align
-from comparisons.diff.runner import Side, Trace
-from comparisons.errors import EXIT_DATA, EXIT_DISAGREE, EXIT_SCRIPT_FAILED, EXIT_USAGE
-from implementations import registry, runtimes
+from tf_rosetta.comparisons import cli
+from tf_rosetta.comparisons.diff import align
+from tf_rosetta.comparisons.diff.runner import Side, Trace
+from tf_rosetta.comparisons.errors import EXIT_DATA, EXIT_DISAGREE, EXIT_SCRIPT_FAILED, EXIT_USAGE
+from tf_rosetta.implementations import registry, runtimes
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "tests" / "diff_scripts"
@@ -216,7 +216,7 @@ def test_diff_help_imports_no_tensorflow_and_not_the_diff_package():
     from tests.test_cli import _imported_by
 
     assert _imported_by(["diff", "--help"]) == "[]"
-    assert _imported_by(["diff", "no_such_a.py", "no_such_b.py"]) == "['comparisons.diff']"
+    assert _imported_by(["diff", "no_such_a.py", "no_such_b.py"]) == "['tf_rosetta.comparisons.diff']"
 
 
 def test_a_runtime_whose_package_is_missing_exits_2(capsys, tmp_path, monkeypatch):

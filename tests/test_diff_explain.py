@@ -10,9 +10,9 @@ confirmation by a re-run.
 import numpy as np
 import pytest
 
-from comparisons.diff import candidates, explain, overrides
-from comparisons.diff.compare import BITWISE, PARTS, WITHIN, Comparison
-from comparisons.diff.runner import Side, Trace
+from tf_rosetta.comparisons.diff import candidates, explain, overrides
+from tf_rosetta.comparisons.diff.compare import BITWISE, PARTS, WITHIN, Comparison
+from tf_rosetta.comparisons.diff.runner import Side, Trace
 from tests.test_diff import SCRIPTS, diff
 
 # Script pairs (tests/diff_scripts): A, B, the entry that must come first, the side whose code
@@ -186,7 +186,7 @@ def test_each_pair_names_its_entry_first(name, capsys, tmp_path):
     assert why[1].startswith(f"1. {name}: ")
     assert why[2].startswith(f"   in the code: {side}: " if side != "only B" else "   in the code: only B's code has it")
     assert f"   the whole entry: tf-rosetta divergences {name}" in why
-    from comparisons.divergences import BY_NAME
+    from tf_rosetta.comparisons.divergences import BY_NAME
 
     if BY_NAME[name].outside_fix is None:  # the setting is in the script's code: no re-run can apply it
         assert "   not confirmed by a re-run: its setting is in the script's code, not applied from outside" in why
@@ -205,7 +205,7 @@ def test_another_learning_rate_no_entry_explains_is_reported_unexplained_with_wh
 def test_every_entry_declares_a_known_evidence_kind_and_an_outside_fix_that_resolves():
     import inspect
 
-    from comparisons.divergences import CATALOG, EVIDENCE_KINDS
+    from tf_rosetta.comparisons.divergences import CATALOG, EVIDENCE_KINDS
 
     for entry in CATALOG:
         assert entry.evidence in ("", *EVIDENCE_KINDS), entry.name

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons import harness
-from implementations import cluster, registry, runtimes
+from tf_rosetta.comparisons import harness
+from tf_rosetta.implementations import cluster, registry, runtimes
 from tests.standalone_worker import arrays_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +29,10 @@ MID_TRAINING = 20
 
 ONE_DEVICE_RUN = """
 import sys
-import implementations
+from tf_rosetta import implementations
 import numpy as np
-from comparisons import harness
-from implementations import registry
+from tf_rosetta.comparisons import harness
+from tf_rosetta.implementations import registry
 from tests.standalone_worker import arrays_of
 import tensorflow as tf
 
@@ -66,15 +66,15 @@ def test_two_logical_cpus_change_no_bit_of_the_one_device_programs(comparison_of
 def test_the_harness_process_has_two_logical_cpus():
     import tensorflow as tf
 
-    from implementations.devices import two_logical_cpus
+    from tf_rosetta.implementations.devices import two_logical_cpus
 
     assert two_logical_cpus() == ["/device:CPU:0", "/device:CPU:1"]  # again: only checks
     assert len(tf.config.list_logical_devices("CPU")) == 2
 
 
 def test_a_process_whose_devices_are_fixed_gets_one_line():
-    source = ("import implementations, tensorflow as tf\ntf.constant(1.0) + 1\n"
-              "from implementations.devices import two_logical_cpus\ntwo_logical_cpus()\n")
+    source = ("from tf_rosetta import implementations; import tensorflow as tf\ntf.constant(1.0) + 1\n"
+              "from tf_rosetta.implementations.devices import two_logical_cpus\ntwo_logical_cpus()\n")
     completed = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, timeout=300)
     assert completed.returncode != 0
     assert ("DevicesAlreadyInitialized: this process's TensorFlow fixed its devices as 1 logical CPU(s) before two "
@@ -176,7 +176,7 @@ class Intervention:
 def _assert_nothing_left(intervention):
     for pid in intervention.pids:
         assert not _alive(pid), f"worker pid {pid} still runs"
-    strays = [command for command in _processes().values() if "-m implementations.cluster" in command
+    strays = [command for command in _processes().values() if "-m tf_rosetta.implementations.cluster" in command
               and any(str(pid) in command for pid in intervention.pids)]
     assert not strays
     ports = [int(address.rsplit(":", 1)[1]) for address in intervention.tf_configs[0]["cluster"]["worker"]]
@@ -212,7 +212,7 @@ def test_a_worker_killed_mid_training_ends_the_run_with_one_line_and_leaves_noth
 
 
 def test_a_worker_that_hangs_mid_training_ends_the_run_within_the_heartbeat_timeout():
-    from implementations.logistic_mnist import multiworker_tape
+    from tf_rosetta.implementations.logistic_mnist import multiworker_tape
 
     stopper = Intervention(signal.SIGSTOP)
     with pytest.raises(cluster.WorkerFailed) as failure:
@@ -333,8 +333,8 @@ def sleep_in_steps(seconds):
 
 LAUNCHER = """
 import sys
-import implementations
-from implementations import cluster
+from tf_rosetta import implementations
+from tf_rosetta.implementations import cluster
 from tests.test_distribute import sleep_in_steps
 
 def announce(pids, steps, said=[]):
@@ -370,7 +370,7 @@ def test_workers_exit_when_their_launcher_is_killed():
 def test_keras3_fit_under_multiworker_still_fails_as_the_table_says():
     """multiworker_keras is "not applicable" under Keras 3 with the upstream reports; the day
     fit works, this fails: drop runtimes.KERAS3_MULTIWORKER_FIT and let the program run."""
-    from implementations.logistic_mnist import multiworker_keras
+    from tf_rosetta.implementations.logistic_mnist import multiworker_keras
 
     reason = runtimes.not_applicable("tensorflow", "multiworker_keras")
     assert "keras-team/keras#20585" in reason and "tensorflow/tensorflow#72388" in reason

@@ -15,7 +15,7 @@ The probes run once per session, shared with test_divergences.py (its `measured`
 import numpy as np
 import pytest
 
-from comparisons.divergences.entries._adam import ADAM_LEARNING_RATE, ADAM_STEPS, adam_problem
+from tf_rosetta.comparisons.divergences.entries._adam import ADAM_LEARNING_RATE, ADAM_STEPS, adam_problem
 from tests.test_divergences import ENTRIES, measured
 
 UNIT_ROUNDOFF = 2.0 ** -24  # float32
@@ -108,7 +108,7 @@ def test_a_reordered_product_differs_by_rounding_within_the_summation_bound(name
     that. A reordering moves a typical product by at least its last bit: the largest difference
     is at least 1 ulp of the median |product| (a fifth of the 10,400 differ: they cannot all be
     among the smallest)."""
-    from comparisons.divergences.entries.blas_threads import product_inputs
+    from tf_rosetta.comparisons.divergences.entries.blas_threads import product_inputs
 
     found = measured(name).default
     x, w, d = (np.asarray(a, np.float64) for a in product_inputs())
@@ -195,7 +195,7 @@ def _batch_normalized(x: np.ndarray, epsilon: float = 1e-3) -> np.ndarray:
 def test_per_replica_batchnorm_is_each_half_normalized_by_itself():
     """A second measurement in float64 NumPy: each half by its own moments against the whole
     batch by its moments; float32 rounding within the entry's aligned bound."""
-    from comparisons.divergences.entries import batchnorm_per_replica_statistics as entry
+    from tf_rosetta.comparisons.divergences.entries import batchnorm_per_replica_statistics as entry
 
     x = entry.batch().astype(np.float64)
     half = entry.ROWS // 2
@@ -208,8 +208,8 @@ def test_forgotten_update_ops_leave_the_moving_statistics_where_keras_moves_them
     """A second measurement in float64 NumPy: Keras's moving mean and variance (from 0 and 1,
     moving * momentum + batch * (1 - momentum), the batch's biased moments) after the same
     batches, against 0 and 1 where TF1 leaves them."""
-    from comparisons.divergences.entries import tf1_update_ops as entry
-    from comparisons.divergences.entries._mlp import FEATURES, batch, data
+    from tf_rosetta.comparisons.divergences.entries import tf1_update_ops as entry
+    from tf_rosetta.comparisons.divergences.entries._mlp import FEATURES, batch, data
 
     x, labels, _ = data()
     mean, variance = np.zeros(FEATURES), np.ones(FEATURES)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from comparisons import concepts, pages
-from comparisons.divergences import BY_NAME, catalog, document
-from implementations import registry
+from tf_rosetta.comparisons import concepts, pages
+from tf_rosetta.comparisons.divergences import BY_NAME, catalog, document
+from tf_rosetta.implementations import registry
 
 
 class _Anchors(HTMLParser):

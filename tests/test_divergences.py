@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from comparisons import divergences
-from implementations import registry
-from implementations.contract import Bitwise
+from tf_rosetta.comparisons import divergences
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import Bitwise
 
 ENTRIES = {entry.name: entry for entry in divergences.CATALOG}
 _measured = {}
@@ -128,7 +128,7 @@ def test_keras_jit_compile_auto_means_xla_on_a_gpu_only(monkeypatch):
 
 
 def test_keep_prob_is_the_fraction_kept_and_rate_the_fraction_dropped():
-    from comparisons.divergences.entries import dropout_keep_prob
+    from tf_rosetta.comparisons.divergences.entries import dropout_keep_prob
 
     found = dropout_keep_prob.dropouts()
     kept = {name: dropout_keep_prob.kept_fraction(output) for name, output in found.items()}
@@ -140,7 +140,7 @@ def test_keep_prob_is_the_fraction_kept_and_rate_the_fraction_dropped():
 
 def test_keras_dropout_draws_its_t_th_training_mask_with_the_stateless_seed_s_t():
     """Keras 3.15's SeedGenerator starts at [s, 0] and adds [0, 1] per training call (read from its source)."""
-    from comparisons.divergences.entries import keras_dropout_seed_stream as stream
+    from tf_rosetta.comparisons.divergences.entries import keras_dropout_seed_stream as stream
 
     keras_masks, guesses = stream.keras_layer_masks(), stream.guessed_masks()
     assert np.array_equal(keras_masks, guesses["stateless [s, t]"])
@@ -149,7 +149,7 @@ def test_keras_dropout_draws_its_t_th_training_mask_with_the_stateless_seed_s_t(
 
 
 def test_tf1_moving_statistics_stay_at_their_start_without_update_ops():
-    from comparisons.divergences.entries import tf1_update_ops
+    from tf_rosetta.comparisons.divergences.entries import tf1_update_ops
 
     forgotten = tf1_update_ops.tf1_moving_statistics(run_update_ops=False)
     features = len(forgotten) // 2
@@ -157,7 +157,7 @@ def test_tf1_moving_statistics_stay_at_their_start_without_update_ops():
 
 
 def test_exponential_moving_average_starts_a_tensors_shadow_at_zero():
-    from comparisons.divergences.entries import moving_average_update
+    from tf_rosetta.comparisons.divergences.entries import moving_average_update
 
     # Keras's moving variance starts at 1; the shadow of the variance tensor at 0.
     keras_variance = moving_average_update.keras_moving_statistics()[moving_average_update.FEATURES:]
@@ -168,7 +168,7 @@ def test_exponential_moving_average_starts_a_tensors_shadow_at_zero():
 
 
 def test_fused_batch_norm_averages_the_bessel_corrected_variance():
-    from comparisons.divergences.entries import batchnorm_fused_variance as fused
+    from tf_rosetta.comparisons.divergences.entries import batchnorm_fused_variance as fused
 
     found = fused.batch_variances()
     moments, n = found["tf.nn.moments"], fused.BATCH
@@ -181,7 +181,7 @@ def test_fused_batch_norm_averages_the_bessel_corrected_variance():
 
 
 def test_the_arithmetic_optimizer_switch_is_put_back():
-    from comparisons.divergences.entries.batchnorm_gradient_sum_order import arithmetic_optimization
+    from tf_rosetta.comparisons.divergences.entries.batchnorm_gradient_sum_order import arithmetic_optimization
 
     with arithmetic_optimization(False):
         assert tf.config.optimizer.get_experimental_options()["arithmetic_optimization"] is False
@@ -379,7 +379,7 @@ def test_the_alignment_check_catches_a_package_that_sizes_the_thread_pools(varia
 
 
 def test_the_page_lists_every_entry_with_its_files(capsys):
-    from comparisons import cli
+    from tf_rosetta.comparisons import cli
 
     assert cli.main(["divergences"]) == 0
     out = capsys.readouterr().out
@@ -391,7 +391,7 @@ def test_the_page_lists_every_entry_with_its_files(capsys):
 
 
 def test_one_entry_prints_its_lesson_and_the_path_of_its_probe(capsys):
-    from comparisons import cli
+    from tf_rosetta.comparisons import cli
 
     assert cli.main(["divergences", "cross_entropy_on_probabilities"]) == 0
     out = capsys.readouterr().out
@@ -417,7 +417,7 @@ def test_each_lesson_is_its_module_docstring_headed_by_its_name():
         assert not hasattr(entry, "differs")
 
 def test_an_unknown_entry_is_one_line_and_exit_2(capsys):
-    from comparisons import cli
+    from tf_rosetta.comparisons import cli
 
     assert cli.main(["divergences", "adam_epsilom"]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
@@ -427,7 +427,7 @@ def test_an_unknown_entry_is_one_line_and_exit_2(capsys):
 
 def test_the_committed_page_is_the_rendered_catalog():
     """docs/divergences.md is what `tf-rosetta divergences --markdown` prints: a test fails when it is stale."""
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "divergences", "--markdown"],
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "divergences", "--markdown"],
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == divergences.render_markdown()
@@ -484,8 +484,8 @@ def test_a_misspelt_divergence_comment_is_caught(tmp_path):
 
 def test_platform_facts_skip_with_the_reason_where_the_platform_differs(monkeypatch):
     """The hooks themselves, on a pretended platform (the probes skip where a hook gives a reason)."""
-    from comparisons.divergences import machine
-    from comparisons.divergences.entries import onednn_fusion
+    from tf_rosetta.comparisons.divergences import machine
+    from tf_rosetta.comparisons.divergences.entries import onednn_fusion
 
     blas, onednn, jit = ENTRIES["blas_threads"], ENTRIES["onednn_fusion"], ENTRIES["keras_jit_compile"]
     pools = ENTRIES["tf_thread_pools"]
@@ -511,8 +511,8 @@ def test_platform_facts_skip_with_the_reason_where_the_platform_differs(monkeypa
 
 
 def test_measure_says_why_an_entry_is_not_measured_here(capsys, monkeypatch):
-    from comparisons import cli
-    from comparisons.divergences import machine
+    from tf_rosetta.comparisons import cli
+    from tf_rosetta.comparisons.divergences import machine
 
     monkeypatch.setattr(machine, "numpy_blas", lambda: "accelerate")
     assert cli.main(["divergences", "--measure", "blas_threads"]) == 0
@@ -520,7 +520,7 @@ def test_measure_says_why_an_entry_is_not_measured_here(capsys, monkeypatch):
 
 
 def test_a_loss_averaged_per_replica_doubles_the_update_on_two_replicas():
-    from comparisons.divergences.entries import per_replica_loss_mean
+    from tf_rosetta.comparisons.divergences.entries import per_replica_loss_mean
 
     found = per_replica_loss_mean.updates_in_a_process_of_their_own()
     one = np.array(found["one_device"][0])
@@ -534,7 +534,7 @@ def test_a_loss_averaged_per_replica_doubles_the_update_on_two_replicas():
 
 
 def test_auto_sharding_splits_tensors_as_stated_and_files_otherwise():
-    from comparisons.divergences.entries import multi_worker_input_split as entry
+    from tf_rosetta.comparisons.divergences.entries import multi_worker_input_split as entry
 
     found = entry.measure_splits()  # {pipeline: (unseen share, the stated split?, worker 0's ids, worker 1's)}
     assert found["stated halves"][:2] == (0.0, True)
@@ -546,7 +546,7 @@ def test_auto_sharding_splits_tensors_as_stated_and_files_otherwise():
 
 
 def test_batchnorm_normalizes_each_replica_with_its_part_unless_synchronized():
-    from comparisons.divergences.entries import batchnorm_per_replica_statistics as entry
+    from tf_rosetta.comparisons.divergences.entries import batchnorm_per_replica_statistics as entry
 
     found = entry.normalized_in_a_process_of_their_own()
     outputs = {setting: np.array(found[setting][0]) for setting in found}
@@ -560,7 +560,7 @@ def test_batchnorm_normalizes_each_replica_with_its_part_unless_synchronized():
 
 
 def test_a_seeded_dropout_drops_the_same_units_on_every_replica():
-    from comparisons.divergences.entries import replica_dropout_masks as entry
+    from tf_rosetta.comparisons.divergences.entries import replica_dropout_masks as entry
 
     found = entry.masks_in_a_process_of_their_own()
     half = entry.ROWS // 2
@@ -574,7 +574,7 @@ def test_a_seeded_dropout_drops_the_same_units_on_every_replica():
 # where a runtime's package is missing their platform_problem says so and they skip.
 
 def _runtimes_missing(*names):
-    from comparisons.divergences.entries import _runtimes
+    from tf_rosetta.comparisons.divergences.entries import _runtimes
 
     return _runtimes.missing(*names)
 
@@ -582,7 +582,7 @@ def _runtimes_missing(*names):
 @pytest.mark.skipif(bool(_runtimes_missing("tf_keras", "jax")), reason=_runtimes_missing("tf_keras", "jax") or "-")
 def test_fit_on_numpy_gives_the_same_numbers_in_every_runtime():
     """fit_cost_by_runtime: the numbers are asserted, the cost is not timed."""
-    from comparisons.divergences.entries import fit_cost_by_runtime as entry
+    from tf_rosetta.comparisons.divergences.entries import fit_cost_by_runtime as entry
 
     found = entry.costs_by_runtime(epochs=5)
     reference = found["tensorflow"]["dataset"]["numbers"]
@@ -592,7 +592,7 @@ def test_fit_on_numpy_gives_the_same_numbers_in_every_runtime():
 
 
 def test_a_keras_program_under_jax_needs_its_tasks_jax_tolerance(monkeypatch):
-    from comparisons.divergences.entries import tensorflow_vs_jax
+    from tf_rosetta.comparisons.divergences.entries import tensorflow_vs_jax
 
     path = divergences.IMPLEMENTATIONS / "linear_regression" / "keras_sequential.py"
     spec = registry.load_spec("linear_regression")
@@ -603,8 +603,8 @@ def test_a_keras_program_under_jax_needs_its_tasks_jax_tolerance(monkeypatch):
 
 
 def test_a_seeded_dropout_must_be_not_applicable_where_its_masks_differ(monkeypatch):
-    from comparisons.divergences.entries import dropout_masks_by_runtime
-    from implementations import runtimes
+    from tf_rosetta.comparisons.divergences.entries import dropout_masks_by_runtime
+    from tf_rosetta.implementations import runtimes
 
     path = divergences.IMPLEMENTATIONS / "mnist_mlp" / "keras_functional.py"
     assert dropout_masks_by_runtime.not_applicable_where_masks_differ(path, "") == []
@@ -622,7 +622,7 @@ def test_keras_2_defaults_that_the_runtime_entries_state():
 
 
 def test_a_tf1_adam_program_needs_its_spec_to_declare_the_running_beta_powers(monkeypatch):
-    from comparisons.divergences.entries import tf1_adam_beta_power
+    from tf_rosetta.comparisons.divergences.entries import tf1_adam_beta_power
 
     path = divergences.IMPLEMENTATIONS / "mammal_bird" / "tf1_session.py"
     assert tf1_adam_beta_power.declared_in_the_spec(path, "") == []
@@ -632,7 +632,7 @@ def test_a_tf1_adam_program_needs_its_spec_to_declare_the_running_beta_powers(mo
 
 
 def test_tf1_keeps_its_beta_powers_as_a_running_float32_product():
-    from comparisons.divergences.entries import tf1_adam_beta_power
+    from tf_rosetta.comparisons.divergences.entries import tf1_adam_beta_power
 
     beta1_power, beta2_power = tf1_adam_beta_power.tf1_beta_powers(steps=30)
     # Written out here, not taken from the entry: TF1 starts each at its beta and multiplies.
@@ -650,7 +650,7 @@ def test_tf1_keeps_its_beta_powers_as_a_running_float32_product():
 def test_the_oracle_with_tf1_s_running_powers_computes_what_tf1_session_computes(task, comparison_of):
     """The entry's oracle variant explains TF1's distance from the oracle: it lands where
     tf1_session lands, much closer than the oracle does."""
-    from comparisons.divergences.entries import tf1_adam_beta_power
+    from tf_rosetta.comparisons.divergences.entries import tf1_adam_beta_power
 
     comparison = comparison_of(task)
     tf1 = comparison.runs["tf1_session"].result.losses.astype(np.float64)

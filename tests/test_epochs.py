@@ -5,8 +5,8 @@ import dataclasses
 
 import numpy as np
 
-from comparisons import agreement, judge
-from implementations.contract import TrainingResult
+from tf_rosetta.comparisons import agreement, judge
+from tf_rosetta.implementations.contract import TrainingResult
 
 
 def _result(epochs=5, rate_at_3=0.001, val_shift=0.0):
@@ -57,7 +57,7 @@ def test_a_rerun_that_stops_elsewhere_leaves_the_floor_measured_over_the_shared_
 
 
 def test_the_checkpoint_matrix_names_why_it_leaves_auto_mpg_out(tmp_path, capsys):
-    from comparisons import cli
+    from tf_rosetta.comparisons import cli
 
     assert cli.main(["checkpoints", "auto_mpg", "--output", str(tmp_path / "out")]) == cli.EXIT_USAGE
     assert capsys.readouterr().err.strip().splitlines() == [

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons import cli, harness, tables
-from implementations import registry
+from tf_rosetta.comparisons import cli, harness, tables
+from tf_rosetta.implementations import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 # Large enough that every task's loss overflows float32 at its first update (SGD and Adam alike).
@@ -20,7 +20,7 @@ BLOWS_UP = 1e37
 
 
 def _cli(*argv, env=None, timeout=600):
-    return subprocess.run([sys.executable, "-m", "comparisons.cli", *argv], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", *argv], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -182,7 +182,7 @@ def test_the_blocker_catches_an_attempt(tmp_path):
 def test_compare_reaches_no_network(tmp_path):
     environment, log = _blocked_environment(tmp_path)
     task = "linear_regression"
-    completed = subprocess.run(_without_a_network([sys.executable, "-m", "comparisons.cli", "compare", task]),
+    completed = subprocess.run(_without_a_network([sys.executable, "-m", "tf_rosetta.comparisons.cli", "compare", task]),
                                cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert f"{task}: all styles agree" in completed.stdout

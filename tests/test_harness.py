@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from comparisons import agreement
-from comparisons.judge import difference
-from implementations.contract import TrainingResult
+from tf_rosetta.comparisons import agreement
+from tf_rosetta.comparisons.judge import difference
+from tf_rosetta.implementations.contract import TrainingResult
 
 
 def floors_of(oracle, spread=0.0):
@@ -54,8 +54,8 @@ def test_mismatched_names_or_shapes_are_problems_not_crashes():
 
 
 def test_a_malformed_result_fails_that_style_in_one_line(monkeypatch):
-    from comparisons import harness
-    from implementations import registry
+    from tf_rosetta.comparisons import harness
+    from tf_rosetta.implementations import registry
 
     class Broken:
         @staticmethod
@@ -80,8 +80,8 @@ def test_missing_metrics_are_a_problem():
 
 
 def test_a_run_carries_its_failure_kind(monkeypatch):
-    from comparisons import harness
-    from implementations import registry
+    from tf_rosetta.comparisons import harness
+    from tf_rosetta.implementations import registry
 
     class Exploding:
         @staticmethod
@@ -94,8 +94,8 @@ def test_a_run_carries_its_failure_kind(monkeypatch):
 
 
 def test_what_a_program_prints_is_kept_with_its_run(monkeypatch, capsys):
-    from comparisons import harness
-    from implementations import registry
+    from tf_rosetta.comparisons import harness
+    from tf_rosetta.implementations import registry
 
     class Talking:
         @staticmethod
@@ -113,7 +113,7 @@ def test_a_program_s_cpu_time_counts_the_processes_it_started_and_waited_for():
     import subprocess
     import sys
 
-    from comparisons import harness
+    from tf_rosetta.comparisons import harness
 
     before = harness._cpu_seconds()
     subprocess.run([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
@@ -122,8 +122,8 @@ def test_a_program_s_cpu_time_counts_the_processes_it_started_and_waited_for():
 
 
 def test_the_schedule_has_a_measured_time_for_every_program_and_starts_the_longest():
-    from comparisons import schedule
-    from implementations import registry
+    from tf_rosetta.comparisons import schedule
+    from tf_rosetta.implementations import registry
 
     unmeasured = [(task, program) for task in registry.TASKS for program in registry.programs_of(task)
                   if not 0 < schedule.seconds_alone(task, program) < float("inf")]
@@ -134,7 +134,7 @@ def test_the_schedule_has_a_measured_time_for_every_program_and_starts_the_longe
 
 
 def test_task_by_task_starts_the_longest_program_then_the_tasks_from_the_shortest():
-    from comparisons import schedule
+    from tf_rosetta.comparisons import schedule
 
     work = [("mammal_bird", "tf1_session"), ("xor", "tf1_session"), ("mammal_bird", "eager_tape"),
             ("xor", "eager_tape"), ("linear_regression", "numpy_reference")]

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons import cli
-from implementations import mnist_data
-from implementations.contract import DataError
-from implementations.logistic_mnist import spec as logistic_mnist_spec
+from tf_rosetta.comparisons import cli
+from tf_rosetta.implementations import mnist_data
+from tf_rosetta.implementations.contract import DataError
+from tf_rosetta.implementations.logistic_mnist import spec as logistic_mnist_spec
 
 PROVENANCE = mnist_data.EMBEDDED_FILE.parent / "PROVENANCE.md"
 
@@ -155,7 +155,7 @@ def test_damaged_embedded_file_is_one_clear_line(tmp_path):
 
 
 def test_cli_missing_mnist_file_is_one_line_and_exit_3():
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "run", "logistic_mnist",
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "run", "logistic_mnist",
                                 "--mnist", "/missing/file"], capture_output=True, text=True, timeout=300)
     assert completed.returncode == cli.EXIT_DATA == 3
     assert completed.stdout == ""
@@ -174,7 +174,7 @@ def test_cli_run_on_a_format_fixture_says_which_data_it_used(tmp_path):
     path = write_format_fixture(tmp_path / "fixture.npz")
     # One OpenBLAS thread: threaded, NumPy's 256x784 products took 5-20 s here instead of 1 s.
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "run", "logistic_mnist", "--style",
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "run", "logistic_mnist", "--style",
                                 "numpy_reference", "--mnist", str(path)],
                                capture_output=True, text=True, timeout=300, env=env)
     out = completed.stdout.splitlines()

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from implementations import registry
-from implementations.mnist_mlp import numpy_reference
-from implementations.mnist_mlp import spec as mnist_mlp
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.mnist_mlp import numpy_reference
+from tf_rosetta.implementations.mnist_mlp import spec as mnist_mlp
 
 STEPS_CHECKED = (0, 1, 2, 3, 57, 199)
 
@@ -72,7 +72,7 @@ def test_building_summary_predict_and_evaluate_draw_no_mask_and_fit_draws_one_a_
 def test_mirrored_keras_dropout_on_one_device_is_keras_dropout_bit_for_bit(spec):
     """mirrored_keras's Dropout subclass, on one replica: Keras's seed stream, uniform numbers and
     op order (scale, then mask), so the same outputs as Keras's Dropout, eager and traced."""
-    from implementations.mnist_mlp.mirrored_keras import GlobalBatchDropout
+    from tf_rosetta.implementations.mnist_mlp.mirrored_keras import GlobalBatchDropout
 
     x = np.random.RandomState(0).randn(spec.batch_size, spec.hidden_units).astype(np.float32)
     keras_layer = keras.layers.Dropout(spec.dropout_rate, seed=spec.dropout_seed)
@@ -88,8 +88,8 @@ def test_mirrored_keras_dropout_keeps_each_replicas_rows_of_the_one_device_mask(
     """Under MirroredStrategy on the two logical CPUs (tests/conftest.py), the replicas' halves of
     the subclass's output join into the spec's mask of each step, where Keras's Dropout would
     drop the same units on both halves (tf-rosetta divergences replica_dropout_masks)."""
-    from implementations.devices import two_logical_cpus
-    from implementations.mnist_mlp.mirrored_keras import GlobalBatchDropout
+    from tf_rosetta.implementations.devices import two_logical_cpus
+    from tf_rosetta.implementations.mnist_mlp.mirrored_keras import GlobalBatchDropout
 
     strategy = tf.distribute.MirroredStrategy(two_logical_cpus(),
                                               cross_device_ops=tf.distribute.ReductionToOneDevice())

@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from comparisons import arguments, cli, notebooks, pages, run_files, schedule
-from comparisons.concepts import SECTIONS, program_path
-from implementations import registry, runtimes
+from tf_rosetta.comparisons import arguments, cli, notebooks, pages, run_files, schedule
+from tf_rosetta.comparisons.concepts import SECTIONS, program_path
+from tf_rosetta.implementations import registry, runtimes
 from tests.standalone_worker import arrays_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def test_the_code_cells_are_the_programs_code_in_order(written, task, program):
     # First the settings, last the run and the oracle's table: the program's code between.
     program_lines = [line for source in code[1:-2] for line in source.splitlines() if line.strip()]
     assert program_lines == _expected_code(task, program)
-    assert "import implementations" in code[0] and f'runtimes.activate("{runtimes.DEFAULT}")' in code[0]
+    assert "from tf_rosetta import implementations" in code[0] and f'runtimes.activate("{runtimes.DEFAULT}")' in code[0]
     assert "result = train()" in code[-2] and "SPEC.report(result)" in code[-2]
     assert f'versus_oracle.show(SPEC, "{program}", result, seconds)' in code[-1]
 
@@ -95,7 +95,7 @@ def test_the_package_is_imported_before_tensorflow_and_two_cpus_set_only_where_n
     for task, program in EVERY:
         code = [cell.source for cell in _cells(written, task, program) if cell.cell_type == "code"]
         lines = [line for source in code for line in source.splitlines()]
-        assert lines.index("import implementations") < next((i for i, line in enumerate(lines) if tensorflow.match(line)), len(lines))
+        assert lines.index("from tf_rosetta import implementations") < next((i for i, line in enumerate(lines) if tensorflow.match(line)), len(lines))
         assert ("devices.two_logical_cpus()" in code[0]) == program.startswith(("mirrored_", "multiworker_"))
 
 
@@ -144,8 +144,8 @@ def test_each_page_links_each_programs_notebook_where_both_commands_write_by_def
 
 
 def test_listing_does_not_import_the_notebook_modules():
-    code = ("import sys\nfrom comparisons import cli\ncli.main(['list'])\n"
-            "print(sorted(m for m in sys.modules if m in ('comparisons.notebooks', 'nbformat', 'nbclient')))")
+    code = ("import sys\nfrom tf_rosetta.comparisons import cli\ncli.main(['list'])\n"
+            "print(sorted(m for m in sys.modules if m in ('tf_rosetta.comparisons.notebooks', 'nbformat', 'nbclient')))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "[]"

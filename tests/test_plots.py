@@ -7,8 +7,8 @@ import struct
 import numpy as np
 import pytest
 
-from comparisons import cli, figures, harness, learned, plots
-from implementations import registry
+from tf_rosetta.comparisons import cli, figures, harness, learned, plots
+from tf_rosetta.implementations import registry
 
 TASK = "linear_regression"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 ROOT = Path(registry.__file__).parent
 SECTIONS = ["# Setup", "# Prepare the data", "# Build the model", "# Train", "# Evaluate"]

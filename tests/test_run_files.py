@@ -6,9 +6,9 @@ import types
 import numpy as np
 import pytest
 
-from comparisons import agreement, judge, run_files
-from implementations.checkpoint_layout import OBJECT_VALUE, TF_CHECKPOINT, Layout
-from implementations.contract import TrainingResult
+from tf_rosetta.comparisons import agreement, judge, run_files
+from tf_rosetta.implementations.checkpoint_layout import OBJECT_VALUE, TF_CHECKPOINT, Layout
+from tf_rosetta.implementations.contract import TrainingResult
 
 VALUES = np.array([5.25, 4.125, 3.0625], np.float32)
 TAGS = types.SimpleNamespace(TAGS={"loop": {"loss": ("logs/train", "loss"), "val_loss": ("logs/validation", "loss")}},

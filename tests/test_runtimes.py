@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from comparisons import cli, harness, tables
-from implementations import registry, runtimes
+from tf_rosetta.comparisons import cli, harness, tables
+from tf_rosetta.implementations import registry, runtimes
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -41,7 +41,7 @@ def test_an_unknown_runtime_is_one_line_and_exit_2(argv, capsys):
 
 
 def test_the_installed_command_refuses_an_unknown_runtime_in_one_line():
-    completed = subprocess.run([sys.executable, "-m", "comparisons.cli", "compare", "xor", "--runtime", "no_such"],
+    completed = subprocess.run([sys.executable, "-m", "tf_rosetta.comparisons.cli", "compare", "xor", "--runtime", "no_such"],
                                capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert completed.returncode == cli.EXIT_USAGE
     assert completed.stdout == ""

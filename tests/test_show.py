@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from comparisons import cli, concepts, harness, pages, show
-from implementations import registry
+from tf_rosetta.comparisons import cli, concepts, harness, pages, show
+from tf_rosetta.implementations import registry
 
 TASK = "linear_regression"
 SECTION_NAMES = ["Header", "Setup", "Prepare the data", "Build the model", "Train", "Evaluate"]
@@ -104,7 +104,7 @@ def test_the_page_shows_the_agreement_and_the_concept_map(site, comparison_of):
 
 
 def test_the_page_shows_where_each_style_keeps_each_weight(site):
-    from comparisons.checkpoints import matrix
+    from tf_rosetta.comparisons.checkpoints import matrix
 
     page = (site / f"{TASK}.html").read_text()
     table = page[page.index('id="checkpoint-table"'):page.index("</table>", page.index('id="checkpoint-table"'))]

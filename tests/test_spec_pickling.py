@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons import agreement
-from implementations import registry
-from implementations.contract import DataError
+from tf_rosetta.comparisons import agreement
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from comparisons import agreement, sweep
-from implementations import mnist_data, registry
+from tf_rosetta.comparisons import agreement, sweep
+from tf_rosetta.implementations import mnist_data, registry
 from tests.test_harness import result
 
 
@@ -80,7 +80,7 @@ def test_what_a_sweep_keeps_can_be_judged_again(tmp_path):
     """--save keeps every run's numbers, --judge reads them back: the same cells without training."""
     import pickle
 
-    from comparisons import harness, judge
+    from tf_rosetta.comparisons import harness, judge
 
     oracle = result(losses=(3.0, 2.0))
     floors = agreement.Floors.measure(oracle, [result(losses=(3.0, 2.0 + d)) for d in (1e-6, 2e-6, 3e-6)])

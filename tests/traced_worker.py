@@ -12,18 +12,18 @@ import os
 import sys
 from pathlib import Path
 
-import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 import numpy as np
 
-from implementations import devices, runtimes
+from tf_rosetta.implementations import devices, runtimes
 from tests.standalone_worker import run_alone
 
 
 def main(mode: str, out_dir: str, programs: list[str]) -> None:
     traced = mode == "traced"
     if traced:
-        from comparisons.diff import tracer
-        from comparisons.diff.recorder import Recorder
+        from tf_rosetta.comparisons.diff import tracer
+        from tf_rosetta.comparisons.diff.recorder import Recorder
     devices.two_logical_cpus()
     for name in programs:
         task, program = name.split("/")

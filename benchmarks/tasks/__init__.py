@@ -28,7 +28,7 @@ checks that the losses it timed are the oracle's losses. A module provides:
 import importlib
 from types import ModuleType
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 
 def load(task: str) -> ModuleType:

@@ -8,20 +8,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from comparisons.errors import EXIT_DISAGREE, UsageError
-from implementations import registry
-from implementations.checkpoint_layout import TF1_SAVER
-from implementations.contract import DataError
+from tf_rosetta.comparisons.errors import EXIT_DISAGREE, UsageError
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.checkpoint_layout import TF1_SAVER
+from tf_rosetta.implementations.contract import DataError
 
 
 def _run_task(task: str, folder: str):
-    from comparisons.checkpoints import matrix
+    from tf_rosetta.comparisons.checkpoints import matrix
 
     return matrix.run_task(task, Path(folder))
 
 
 def _start_worker():
-    from comparisons import harness
+    from tf_rosetta.comparisons import harness
 
     harness.start_process()
 
@@ -69,7 +69,7 @@ def format_report(report) -> str:
 
 def _describe(path: str) -> list[str]:
     """Every variable of a checkpoint and the canonical weight (task, style) it maps to."""
-    from comparisons.checkpoints import formats, matrix
+    from tf_rosetta.comparisons.checkpoints import formats, matrix
 
     tensors = formats.read_tensors(path)
     kind = formats.format_of(path)
@@ -120,7 +120,7 @@ def command_checkpoints(args) -> int:
             raise UsageError("--inspect takes a checkpoint path, not tasks")
         print("\n".join(_describe(args.inspect)))
         return 0
-    from comparisons.checkpoints import matrix
+    from tf_rosetta.comparisons.checkpoints import matrix
 
     tasks = [registry.check_task(name) for name in args.tasks] or [t for t in registry.TASKS
                                                                    if t not in matrix.NOT_IN_THE_MATRIX]

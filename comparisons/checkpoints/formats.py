@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, OBJECT_VALUE, TF1_SAVER, TF_CHECKPOINT, Key, Layout
-from implementations.contract import DataError
+from tf_rosetta.implementations.checkpoint_layout import KERAS_WEIGHTS, OBJECT_VALUE, TF1_SAVER, TF_CHECKPOINT, Key, Layout
+from tf_rosetta.implementations.contract import DataError
 
 
 @dataclass(frozen=True)

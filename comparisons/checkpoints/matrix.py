@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.checkpoints import formats
-from implementations import registry
-from implementations.contract import Tolerance, TrainingResult
+from tf_rosetta.comparisons.checkpoints import formats
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import Tolerance, TrainingResult
 
 LAYOUT_MODULE = "checkpoint_layout"
 # Tasks the matrix leaves out, with the reason (`tf-rosetta checkpoints` names them).
@@ -36,7 +36,7 @@ RESUME_HUB = "tf1_session"
 
 
 def layout_module(task: str):
-    return importlib.import_module(f"implementations.{registry.check_task(task)}.{LAYOUT_MODULE}")
+    return importlib.import_module(f"tf_rosetta.implementations.{registry.check_task(task)}.{LAYOUT_MODULE}")
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 import html
 
-from comparisons.checkpoints import formats, matrix
-from implementations import registry
+from tf_rosetta.comparisons.checkpoints import formats, matrix
+from tf_rosetta.implementations import registry
 
 _FORMAT_NAMES = {"tf1_saver": "tf.compat.v1.train.Saver (names)", "tf_checkpoint": "tf.train.Checkpoint (objects)",
                  "keras_weights": "Keras .weights.h5 (layer paths)"}
@@ -22,7 +22,7 @@ def checkpoints_html(task: str) -> str:
     step = "".join(f"<td><code>{e(formats.SLOT_RULES[layouts.LAYOUTS[style].format].step)}</code></td>"
                    for style in styles)
     rows.append(f"<tr><th>the step</th>{step}</tr>")
-    from comparisons.checkpoints.matrix import NOT_IN_THE_MATRIX
+    from tf_rosetta.comparisons.checkpoints.matrix import NOT_IN_THE_MATRIX
 
     what = (f'<code>tf-rosetta checkpoints</code> leaves {e(task)} out: {e(NOT_IN_THE_MATRIX[task])}.'
             if task in NOT_IN_THE_MATRIX else

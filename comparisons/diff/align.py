@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.errors import UsageError
+from tf_rosetta.comparisons.errors import UsageError
 
 
 class MapError(UsageError):

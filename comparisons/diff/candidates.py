@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.divergences import CATALOG, program_code
+from tf_rosetta.comparisons.divergences import CATALOG, program_code
 
 # A first parting gap within this many ulps of the largest value is "a few ulps": rounding.
 ROUNDING_ULPS = 256
@@ -92,7 +92,7 @@ def first_record_gaps(comparison) -> tuple[float, dict[str, float]]:
 
 def parted_variables(comparison, record: int) -> list[str]:
     """The variables beyond the rounding floor (beyond 0 where no floor was measured) at a record."""
-    from comparisons import agreement
+    from tf_rosetta.comparisons import agreement
 
     names = [name for name in comparison.gaps if name != "loss"]
     if comparison.floors is None:
@@ -180,7 +180,7 @@ def largest_variable_gap(comparison, record: int) -> tuple[str, float]:
 
 def _loss_parts(comparison, record: int) -> float | None:
     """The loss gap at a record if it is beyond the floor (0.0 if within it), None if not compared."""
-    from comparisons import agreement
+    from tf_rosetta.comparisons import agreement
 
     loss = comparison.gaps.get("loss")
     if loss is None or np.isnan(loss[record]):

@@ -1,6 +1,6 @@
 """A diff child: install the tracer, then run the user's script unmodified, as __main__.
 
-Usage: python -m comparisons.diff.child CONFIG.json
+Usage: python -m tf_rosetta.comparisons.diff.child CONFIG.json
 
 The runner writes the configuration (script, runtime, trace path, settings, --steps, start
 values); this process writes the trace whether the script ends, raises or exits, and keeps its
@@ -27,8 +27,8 @@ def main(config_path: str) -> int:
 
     import numpy as np
 
-    from comparisons.diff import tracer
-    from comparisons.diff.recorder import Recorder
+    from tf_rosetta.comparisons.diff import tracer
+    from tf_rosetta.comparisons.diff.recorder import Recorder
 
     set_values = None
     if config.get("set_values"):
@@ -37,7 +37,7 @@ def main(config_path: str) -> int:
     recorder = Recorder(config["trace"], config.get("steps"), set_values, config.get("perturb_seed"))
     tracer.install(recorder, config["runtime"])
     if config.get("override"):
-        from comparisons.diff import overrides
+        from tf_rosetta.comparisons.diff import overrides
 
         overrides.install(config["override"])
 

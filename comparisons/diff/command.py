@@ -6,11 +6,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from comparisons.diff import align, report, runner
-from comparisons.diff.compare import BITWISE, PARTS, compare, growth
-from comparisons.errors import EXIT_DISAGREE, EXIT_SCRIPT_FAILED, UsageError
-from implementations import runtimes
-from implementations.contract import DataError
+from tf_rosetta.comparisons.diff import align, report, runner
+from tf_rosetta.comparisons.diff.compare import BITWISE, PARTS, compare, growth
+from tf_rosetta.comparisons.errors import EXIT_DISAGREE, EXIT_SCRIPT_FAILED, UsageError
+from tf_rosetta.implementations import runtimes
+from tf_rosetta.implementations.contract import DataError
 
 
 def _script(text: str, label: str) -> Path:
@@ -66,7 +66,7 @@ def command_diff(args) -> int:
             comparison = compare(a, b, alignment)
             reruns, envelope_note = [], ""
             if comparison.verdict != BITWISE and len(comparison.numbers):
-                from comparisons import agreement
+                from tf_rosetta.comparisons import agreement
 
                 reruns = runner.run_all([runner.start(sides[0], folder, f"A-perturbed-{seed}", args.settings,
                                                       args.steps, perturb_seed=seed) for seed in agreement.SEEDS],
@@ -77,8 +77,8 @@ def command_diff(args) -> int:
                                  f"{agreement.FLOOR_MULTIPLE}x the floor)")
             # Explained here, while the folder exists: confirming a cause runs B (or both) again.
             # Imported here: the catalog it reads is not needed by a diff that fails on its input.
-            from comparisons.diff import explain
-            from comparisons.diff.confirm import Rerun
+            from tf_rosetta.comparisons.diff import explain
+            from tf_rosetta.comparisons.diff.confirm import Rerun
 
             rerun = Rerun(sides, folder, args.settings, args.steps, timeout, mapping, args.map or "", b_start,
                           reruns, runner.settings_environment(args.settings)[0])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from comparisons.diff import align
+from tf_rosetta.comparisons.diff import align
 
 BITWISE, WITHIN, PARTS = "bitwise", "within rounding", "PARTS"
 
@@ -112,7 +112,7 @@ def _followed_rerun(a, b, alignment, index_a, index_b, reruns, floors, multiple)
 
 def _agreement():
     # Imported when a floor is needed: a bitwise diff needs none.
-    from comparisons import agreement
+    from tf_rosetta.comparisons import agreement
 
     return agreement
 

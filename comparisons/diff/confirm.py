@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.diff import align, runner
-from comparisons.diff.compare import PARTS, compare
+from tf_rosetta.comparisons.diff import align, runner
+from tf_rosetta.comparisons.diff.compare import PARTS, compare
 
 
 # A fix that shrinks the largest gap this many times is the main cause, whatever remains.

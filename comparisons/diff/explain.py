@@ -17,8 +17,8 @@ import dataclasses
 
 import numpy as np
 
-from comparisons.diff import candidates as found_in
-from comparisons.diff.compare import PARTS
+from tf_rosetta.comparisons.diff import candidates as found_in
+from tf_rosetta.comparisons.diff.compare import PARTS
 
 CONFIRM_AT_MOST = 2  # re-runs for the best-fitting candidates with an outside fix
 
@@ -39,7 +39,7 @@ def explain(a, b, alignment, comparison, rerun=None) -> list[str]:
         for number, candidate in enumerate(fitting, 1):
             lines += describe(number, candidate, comparison)
             if candidate.entry.outside_fix is not None and rerun is not None and confirmed < CONFIRM_AT_MOST:
-                from comparisons.diff import confirm
+                from tf_rosetta.comparisons.diff import confirm
 
                 confirmed += 1
                 line, a_fixed, fixed = confirm.confirm(candidate.entry, a, comparison, rerun)

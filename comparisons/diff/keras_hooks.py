@@ -7,7 +7,7 @@ batch each train_step receives, for the digest. On JAX there is no optimizer cal
 
 import numpy as np
 
-from comparisons.diff.recorder import Recorder
+from tf_rosetta.comparisons.diff.recorder import Recorder
 
 
 def name_of(variable) -> str:

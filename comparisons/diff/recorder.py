@@ -55,7 +55,7 @@ class Recorder:
             return {}
         self.started = True
         if self.perturb_seed is not None:
-            from comparisons import agreement
+            from tf_rosetta.comparisons import agreement
 
             moved = agreement.perturbed({key: value for key, value in keys_and_values}, self.perturb_seed)
             self.start_note = f"started from its own values moved by a few ulps (seed {self.perturb_seed})"
@@ -68,7 +68,7 @@ class Recorder:
 
     def moved_rate(self, rate: float) -> float:
         """The learning rate of a rounding rerun: moved by the seed's ulps (agreement.moved_rate)."""
-        from comparisons import agreement
+        from tf_rosetta.comparisons import agreement
 
         moved = agreement.moved_rate(rate, self.perturb_seed)
         self.note(f"learning rate {rate!r} moved to {moved!r}")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.diff.compare import PARTS, Comparison
+from tf_rosetta.comparisons.diff.compare import PARTS, Comparison
 
 HEAD_ROWS = 5
 TABLE_ROWS = 20  # about this many rows after the first ones
@@ -108,7 +108,7 @@ def to_json(path: Path, a, b, alignment, comparison: Comparison, lines: list[str
 
 
 def to_plot(path: Path, comparison: Comparison, title: str) -> None:
-    from comparisons.figures import pyplot
+    from tf_rosetta.comparisons.figures import pyplot
 
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(8, 4.5))

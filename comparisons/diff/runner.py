@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations import runtimes
+from tf_rosetta.implementations import runtimes
 
 ROOT = Path(__file__).resolve().parents[2]
 # tf-rosetta's settings (implementations/__init__.py): oneDNN off, so that eager and graph code
@@ -101,7 +101,7 @@ def start(side: Side, folder: Path, name: str, settings: str, steps: int | None 
     config_path = folder / f"{name}.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
     output = (folder / f"{name}.out").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "comparisons.diff.child", str(config_path)],
+    process = subprocess.Popen([sys.executable, "-m", "tf_rosetta.comparisons.diff.child", str(config_path)],
                                env=environment, stdout=output, stderr=subprocess.STDOUT)
     return {"side": side, "process": process, "output": output, "trace": trace_path, "started": time.perf_counter()}
 

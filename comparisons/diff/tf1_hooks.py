@@ -8,7 +8,7 @@ own, after the update. The batch digest is of the feed_dict's values.
 
 import numpy as np
 
-from comparisons.diff.recorder import Recorder, digest
+from tf_rosetta.comparisons.diff.recorder import Recorder, digest
 
 
 def install(tf, recorder: Recorder, patch) -> None:

@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from comparisons.diff.recorder import Recorder, digest
+from tf_rosetta.comparisons.diff.recorder import Recorder, digest
 
 _state = threading.local()
 
@@ -121,7 +121,7 @@ def install(recorder: Recorder, runtime: str) -> None:
         recorder.hooks_installed = list(installed.hooks_installed)
         return
     recorder = _active
-    from comparisons.diff import keras_hooks
+    from tf_rosetta.comparisons.diff import keras_hooks
 
     if runtime == "jax":
         keras_hooks.install_jax(recorder, _patch)
@@ -311,6 +311,6 @@ def _install_tf2_optimizers(tf, recorder: Recorder, registry: Registry, runtime:
 # TF1 --------------------------------------------------------------------------------------
 
 def _install_tf1(tf, recorder: Recorder) -> None:
-    from comparisons.diff import tf1_hooks
+    from tf_rosetta.comparisons.diff import tf1_hooks
 
     tf1_hooks.install(tf, recorder, _patch)

@@ -6,7 +6,7 @@ import re
 import tokenize
 from pathlib import Path
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 from . import entries, programs
 from .record import Divergence

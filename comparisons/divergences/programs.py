@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
-import implementations
-from implementations import registry
+from tf_rosetta import implementations
+from tf_rosetta.implementations import registry
 
 IMPLEMENTATIONS = Path(implementations.__file__).parent
 

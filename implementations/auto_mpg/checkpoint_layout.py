@@ -3,7 +3,7 @@
 Not in the checkpoint matrix (comparisons/checkpoints/matrix.py, NOT_IN_THE_MATRIX): its
 checkpoint is the best epoch's, written during training and read back by `compare`."""
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, OBJECT_VALUE, Layout
+from tf_rosetta.implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT, OBJECT_VALUE, Layout
 
 _NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 # A Keras 3 .weights.h5 names a model's layers by class and position, whatever their names.

@@ -13,8 +13,8 @@ import tempfile
 import keras
 import numpy as np
 
-from implementations.auto_mpg.spec import SPEC
-from implementations.contract import TrainingResult
+from tf_rosetta.implementations.auto_mpg.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
 
 
 def train(spec=SPEC):

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from implementations.auto_mpg.spec import SPEC
-from implementations.contract import TrainingResult
+from tf_rosetta.implementations.auto_mpg.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
 
 f32 = np.float32
 NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")

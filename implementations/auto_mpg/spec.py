@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from implementations import cars_data as data
-from implementations.contract import TaskSpec, Tolerance, TrainingResult, constant
+from tf_rosetta.implementations import cars_data as data
+from tf_rosetta.implementations.contract import TaskSpec, Tolerance, TrainingResult, constant
 
 TITLE = ("Auto MPG: 9 -> 64 ReLU -> 64 ReLU -> 1, RMSprop, validation split, early stopping, "
          "learning-rate schedule, best checkpoint, TensorBoard")

@@ -14,8 +14,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations.auto_mpg.spec import SPEC
-from implementations.contract import TrainingResult
+from tf_rosetta.implementations.auto_mpg.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
 
 NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 

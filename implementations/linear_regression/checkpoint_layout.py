@@ -1,6 +1,6 @@
 """Linear regression: where each style's checkpoint keeps W and b (keys listed from the files)."""
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
+from tf_rosetta.implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
 
 # The checkpoint runs: STEPS steps in all, stopped and saved after RESUME_AT of them.
 STEPS, RESUME_AT = 40, 20

@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations.contract import TrainingResult
-from implementations.linear_regression.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.linear_regression.spec import SPEC
 
 
 # Prepare the data

@@ -7,8 +7,8 @@ Description: The oracle: the same model in float32 NumPy, with the gradients wri
 # NumPy computes no gradients: every derivative is written out, in float32 as TensorFlow's.
 import numpy as np
 
-from implementations.contract import TrainingResult
-from implementations.linear_regression.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.linear_regression.spec import SPEC
 
 
 def train(spec=SPEC):

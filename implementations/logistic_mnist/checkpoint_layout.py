@@ -4,7 +4,7 @@ Plain gradient descent keeps no slots: each checkpoint holds the weights and the
 (Keras also its learning rate), and the step count says which batch of spec.batch_indices comes next.
 """
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
+from tf_rosetta.implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
 
 # The checkpoint runs: STEPS steps (batches of spec.batch_indices) in all, stopped and saved after RESUME_AT of them.
 STEPS, RESUME_AT = 20, 10

@@ -8,15 +8,15 @@ gradient: those images teach nothing until another update happens to lift them. 
 script trains the course's program (TF2, GradientTape, SGD 0.1, 1000 batches of 256, in the
 spec's batch order) from each start with each loss and counts those images.
 
-Run: python -m implementations.logistic_mnist.course_negative_result
+Run: python -m tf_rosetta.implementations.logistic_mnist.course_negative_result
 """
 
-import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 NORMAL_START_SEED = 0  # the course's tf.random.normal had no seed; this draw is NumPy's
 

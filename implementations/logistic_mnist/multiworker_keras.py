@@ -13,9 +13,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations import cluster
-from implementations.contract import TrainingResult
-from implementations.logistic_mnist.spec import SPEC
+from tf_rosetta.implementations import cluster
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.logistic_mnist.spec import SPEC
 
 WORKERS = 2
 

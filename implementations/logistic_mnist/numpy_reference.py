@@ -7,8 +7,8 @@ Description: The oracle: 784 -> 10 softmax regression in float32 NumPy, gradient
 # NumPy computes no gradients: every derivative is written out, in float32 as TensorFlow's.
 import numpy as np
 
-from implementations.contract import TrainingResult
-from implementations.logistic_mnist.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.logistic_mnist.spec import SPEC
 
 
 def train(spec=SPEC):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from implementations import mnist_data
-from implementations import registry
-from implementations.contract import Bitwise, DataError, TaskSpec, Tolerance, TrainingResult, constant
+from tf_rosetta.implementations import mnist_data
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import Bitwise, DataError, TaskSpec, Tolerance, TrainingResult, constant
 
 TITLE = "Multinomial logistic regression on MNIST, 784 -> 10 softmax, SGD"
 NUM_FEATURES = 28 * 28
@@ -158,7 +158,7 @@ def _default_spec() -> LogisticMnistSpec:
 
 
 def __getattr__(name):
-    # `from implementations.logistic_mnist.spec import SPEC` builds it here, once.
+    # `from tf_rosetta.implementations.logistic_mnist.spec import SPEC` builds it here, once.
     if name == "SPEC":
         return _default_spec()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

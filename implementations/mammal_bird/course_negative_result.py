@@ -7,14 +7,14 @@ Basic/01 - Classification.py") puts a ReLU on the three class scores before the 
 A class whose score is below zero on every input gets no gradient through the ReLU, so it
 never moves again; with the start below, "mammal" is such a class.
 
-Run: python -m implementations.mammal_bird.course_negative_result
+Run: python -m tf_rosetta.implementations.mammal_bird.course_negative_result
 """
 
-import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
 import numpy as np
 import tensorflow as tf
 
-from implementations.mammal_bird.spec import SPEC
+from tf_rosetta.implementations.mammal_bird.spec import SPEC
 
 v1 = tf.compat.v1
 

@@ -7,8 +7,8 @@ Description: The oracle: the same network in float32 NumPy, softmax cross-entrop
 # NumPy computes no gradients: every derivative, and Adam, is written out, in float32 as TensorFlow's.
 import numpy as np
 
-from implementations.contract import TrainingResult
-from implementations.mammal_bird.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.mammal_bird.spec import SPEC
 
 
 def train(spec=SPEC):

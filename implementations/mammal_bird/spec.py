@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from implementations import registry
-from implementations.contract import TaskSpec, Tolerance, TrainingResult, constant
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import TaskSpec, Tolerance, TrainingResult, constant
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

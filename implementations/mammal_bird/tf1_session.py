@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import tensorflow as tf
 
-from implementations.contract import TrainingResult
-from implementations.mammal_bird.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.mammal_bird.spec import SPEC
 
 v1 = tf.compat.v1
 

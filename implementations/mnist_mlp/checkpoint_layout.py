@@ -5,7 +5,7 @@ step is the checkpoint's step count. Keras's .weights.h5 leaves out Dropout's se
 state [seed, t] counts the training calls); the Keras programs set it from the restored step.
 """
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
+from tf_rosetta.implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, Layout, attribute_layout
 
 # The checkpoint runs: STEPS steps (batches of spec.batch_indices) in all, stopped and saved after RESUME_AT of them.
 STEPS, RESUME_AT = 20, 10

@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations.contract import TrainingResult
-from implementations.mnist_mlp.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
 NAMES = ("W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2")  # model.get_weights()'s order
 

@@ -13,9 +13,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations.contract import TrainingResult
-from implementations.devices import two_logical_cpus
-from implementations.mnist_mlp.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.devices import two_logical_cpus
+from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
 
 # Prepare the data

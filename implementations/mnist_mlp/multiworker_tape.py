@@ -14,9 +14,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations import cluster
-from implementations.contract import TrainingResult
-from implementations.mnist_mlp.spec import SPEC
+from tf_rosetta.implementations import cluster
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
 WORKERS = 2
 

@@ -8,8 +8,8 @@ Description: The oracle: the network in float32 NumPy, BatchNorm, dropout, cross
 # out in the order of TensorFlow's ops; the dropout masks come from the spec (README).
 import numpy as np
 
-from implementations.contract import TrainingResult
-from implementations.mnist_mlp.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
 
 def train(spec=SPEC):

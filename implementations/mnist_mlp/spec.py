@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from implementations import mnist_data
-from implementations import registry
-from implementations.contract import Bitwise, DataError, TaskSpec, Tolerance, TrainingResult, constant
-from implementations.logistic_mnist.spec import batch_order
+from tf_rosetta.implementations import mnist_data
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import Bitwise, DataError, TaskSpec, Tolerance, TrainingResult, constant
+from tf_rosetta.implementations.logistic_mnist.spec import batch_order
 
 TITLE = "MLP on MNIST, 784 -> 128 BatchNorm ReLU Dropout(0.2) -> 10, Adam"
 NUM_PIXELS = 28 * 28
@@ -252,7 +252,7 @@ def _default_spec() -> MnistMlpSpec:
 
 
 def __getattr__(name):
-    # `from implementations.mnist_mlp.spec import SPEC` builds it here, once.
+    # `from tf_rosetta.implementations.mnist_mlp.spec import SPEC` builds it here, once.
     if name == "SPEC":
         return _default_spec()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import tensorflow as tf
 
-from implementations.contract import TrainingResult
-from implementations.mnist_mlp.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
 v1 = tf.compat.v1
 NAMES = ("W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2")

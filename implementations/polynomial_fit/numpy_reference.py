@@ -7,8 +7,8 @@ Description: The oracle: the same model and Adam in float32 NumPy, with the grad
 # NumPy computes no gradients: every derivative, and Adam, is written out, in float32 as TensorFlow's.
 import numpy as np
 
-from implementations.contract import TrainingResult
-from implementations.polynomial_fit.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.polynomial_fit.spec import SPEC
 
 
 def train(spec=SPEC):

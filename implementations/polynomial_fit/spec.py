@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from implementations import registry
-from implementations.contract import TaskSpec, Tolerance, TrainingResult, constant
+from tf_rosetta.implementations import registry
+from tf_rosetta.implementations.contract import TaskSpec, Tolerance, TrainingResult, constant
 
 # The seed's draw, X = randn(50), Y = X**2 + X * randn(50), from NumPy's legacy
 # generator: its stream is frozen across NumPy versions, so the data never changes.

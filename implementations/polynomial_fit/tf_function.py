@@ -9,8 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from implementations.contract import TrainingResult
-from implementations.polynomial_fit.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.polynomial_fit.spec import SPEC
 
 
 # Prepare the data

@@ -13,13 +13,13 @@ b_x and printed about 0.27 for all four ("학습이 잘 되지 않음": it does 
 The course drew W and b from tf.random.normal without a seed; here they come from
 np.random.default_rng(seed).standard_normal, for seed 0 and for many other seeds.
 
-Run: python -m implementations.xor.course_negative_result
+Run: python -m tf_rosetta.implementations.xor.course_negative_result
 """
 
-import implementations  # noqa: F401  (the package's settings first, as every program)
+from tf_rosetta import implementations  # noqa: F401  (the package's settings first, as every program)
 import numpy as np
 
-from implementations.xor.spec import SPEC
+from tf_rosetta.implementations.xor.spec import SPEC
 
 EPOCHS = 2000
 LEARNING_RATE = 0.1

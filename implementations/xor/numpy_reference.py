@@ -10,8 +10,8 @@ import ctypes.util
 
 import numpy as np
 
-from implementations.contract import TrainingResult
-from implementations.xor.spec import SPEC
+from tf_rosetta.implementations.contract import TrainingResult
+from tf_rosetta.implementations.xor.spec import SPEC
 
 # TensorFlow's CPU sigmoid, on tensors shorter than one SIMD packet (here 1 or 2 values), is
 # e / (1 + e) with e = expf(min(z, 16.6355324)) from the C library. With NumPy's float32 exp

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT
+from tf_rosetta.implementations.checkpoint_layout import KERAS_WEIGHTS, TF1_SAVER, TF_CHECKPOINT
 
 from ..programs import program_task
 from ._adam import FLOAT32_BETAS
@@ -131,7 +131,7 @@ def layout_of(path: Path):
     if task is None:
         return None
     try:
-        module = importlib.import_module(f"implementations.{task}.checkpoint_layout")
+        module = importlib.import_module(f"tf_rosetta.implementations.{task}.checkpoint_layout")
     except ModuleNotFoundError:
         return None
     return getattr(module, "LAYOUTS", {}).get(path.stem)

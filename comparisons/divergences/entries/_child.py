@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 
-from implementations import runtimes
+from tf_rosetta.implementations import runtimes
 
 
 def start(module: str, function: str, *arguments, environment: dict | None = None,
@@ -26,8 +26,8 @@ def start(module: str, function: str, *arguments, environment: dict | None = Non
             child_environment.pop(name, None)
         else:
             child_environment[name] = value
-    enter = f"from implementations import runtimes; runtimes.activate({runtime!r}); " if runtime else ""
-    source = (f"import importlib, json, sys; import implementations; {enter}"
+    enter = f"from tf_rosetta.implementations import runtimes; runtimes.activate({runtime!r}); " if runtime else ""
+    source = (f"import importlib, json, sys; from tf_rosetta import implementations; {enter}"
               f"result = getattr(importlib.import_module({module!r}), {function!r})(*json.loads(sys.argv[1])); "
               "print('\\nRESULT ' + json.dumps(result))")
     return subprocess.Popen([sys.executable, "-c", source, json.dumps(list(arguments))], env=child_environment,

@@ -9,7 +9,7 @@ import functools
 
 import numpy as np
 
-from implementations import runtimes
+from tf_rosetta.implementations import runtimes
 
 from . import _child
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 from ..programs import program_task
 from ..record import Divergence, Measured

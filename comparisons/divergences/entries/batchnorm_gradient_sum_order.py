@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 from .. import machine
 from ..programs import program_task

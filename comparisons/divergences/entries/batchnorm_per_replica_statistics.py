@@ -35,7 +35,7 @@ def batch() -> np.ndarray:
 
 def normalized() -> dict:
     """{setting: (outputs, moving mean)} for one device and for two replicas with each setting."""
-    from implementations.devices import two_logical_cpus
+    from tf_rosetta.implementations.devices import two_logical_cpus
 
     devices = two_logical_cpus()
     import keras

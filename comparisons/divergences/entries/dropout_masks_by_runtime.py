@@ -25,7 +25,7 @@ def layer_and_stateless_masks() -> dict:
     of TensorFlow's stateless_dropout(seed=[SEED, t]) where the runtime runs TensorFlow ops."""
     import keras
 
-    from implementations import runtimes
+    from tf_rosetta.implementations import runtimes
 
     ones = np.ones(SHAPE, np.float32)
     layer = keras.layers.Dropout(RATE, seed=SEED)
@@ -58,7 +58,7 @@ def platform_problem() -> str:
 
 def not_applicable_where_masks_differ(path, source) -> list[str]:
     """A Keras program with a seeded Dropout is marked not applicable under tf_keras and jax."""
-    from implementations import runtimes
+    from tf_rosetta.implementations import runtimes
 
     task = path.parent.name
     return [f"{path}: its seeded Dropout draws other masks under {runtime}, and runtimes.not_applicable "

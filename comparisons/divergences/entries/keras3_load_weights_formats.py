@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from implementations.checkpoint_layout import KERAS_WEIGHTS
+from tf_rosetta.implementations.checkpoint_layout import KERAS_WEIGHTS
 
 from ..record import Divergence, Measured
 from ._checkpoints import KERAS_ADAM, LEARNING_RATE, layout_of, names_file, state_keys, tf1_run, tf1_state

@@ -80,7 +80,7 @@ def is_stated_split(workers_seen) -> bool:
 @functools.cache
 def measure_splits() -> dict:
     """{pipeline: (unseen share, whether it is the stated split, worker 0's ids at step 0, worker 1's)}."""
-    from implementations import cluster
+    from tf_rosetta.implementations import cluster
 
     with tempfile.TemporaryDirectory(prefix="tf-rosetta-shards-") as folder:
         files = []

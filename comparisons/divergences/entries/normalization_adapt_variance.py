@@ -26,7 +26,7 @@ def scaled_by_keras(x, variance=None):
 
 
 def probe_normalization() -> Measured:
-    from implementations import cars_data
+    from tf_rosetta.implementations import cars_data
 
     features, _, _ = cars_data.read_table()
     x = features[cars_data.train_rows(len(features))].astype(np.float32)

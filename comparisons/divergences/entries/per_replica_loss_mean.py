@@ -28,7 +28,7 @@ BATCH, FEATURES, CLASSES = 256, 784, 10
 def updates() -> dict:
     """One SGD step from zero weights: the update (W, b flattened) on one device, and on two
     replicas with each loss; with the loss each reported. In a fresh process (two logical CPUs)."""
-    from implementations.devices import two_logical_cpus
+    from tf_rosetta.implementations.devices import two_logical_cpus
 
     devices = two_logical_cpus()
     import keras

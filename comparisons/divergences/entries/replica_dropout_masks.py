@@ -28,7 +28,7 @@ ROWS, UNITS, RATE, SEED = 8, 16, 0.5, 1
 def masks() -> dict:
     """{how: the 8 x 16 keep mask}: one device; two replicas' Keras masks joined; two replicas
     each taking its rows of the global mask."""
-    from implementations.devices import two_logical_cpus
+    from tf_rosetta.implementations.devices import two_logical_cpus
 
     devices = two_logical_cpus()
     import keras

@@ -28,7 +28,7 @@ def keras_tags(folder: str) -> set:
     import keras
     import numpy as np
 
-    from comparisons import run_files
+    from tf_rosetta.comparisons import run_files
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -42,7 +42,7 @@ def tf1_tags(folder: str) -> set:
     """A TF1 graph that logs its running loss and its learning-rate variable, each by its own name."""
     import tensorflow as tf
 
-    from comparisons import run_files
+    from tf_rosetta.comparisons import run_files
 
     v1 = tf.compat.v1
     graph = tf.Graph()
@@ -76,7 +76,7 @@ def probe_tensorboard_tags() -> Measured:
 def has_mapped_tags(path: Path, source: str) -> list[str]:
     """Aligned: the program's task maps its tags (implementations/<task>/tensorboard_tags.py), and the
     program writes to the folders the mapping reads."""
-    from comparisons import run_files
+    from tf_rosetta.comparisons import run_files
 
     tags = run_files._task_module(path.parent.name, "tensorboard_tags") if path.parent.name else None
     mapped = getattr(tags, "TAGS", {}).get(path.stem) if tags is not None else None

@@ -12,7 +12,7 @@ no XLA) and compares single ops on the same inputs.
 
 import numpy as np
 
-from implementations import registry
+from tf_rosetta.implementations import registry
 
 from ..programs import program_task
 from ..record import Divergence, Measured, max_difference
@@ -68,7 +68,7 @@ def probe_tensorflow_vs_jax() -> Measured:
 
 def states_a_jax_tolerance(path, source) -> list[str]:
     """A Keras program's task states its measured tolerance under the jax runtime (or it is not applicable there)."""
-    from implementations import runtimes
+    from tf_rosetta.implementations import runtimes
 
     task = program_task(path)
     if task is None or runtimes.not_applicable("jax", path.stem, task):

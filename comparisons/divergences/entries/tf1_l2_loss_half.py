@@ -20,7 +20,7 @@ def penalties(factor_tf1: float) -> tuple[float, float]:
     import keras
     import tensorflow as tf
 
-    from implementations.auto_mpg.spec import SPEC
+    from tf_rosetta.implementations.auto_mpg.spec import SPEC
 
     kernel = SPEC.initial_weights["W2"]
     keras_penalty = float(keras.regularizers.L2(FACTOR)(tf.constant(kernel)))
