@@ -6,6 +6,9 @@ style programs run with ``python -m``, the ``tf-rosetta`` command, the tests) im
 first.
 """
 
+if __name__ != "tf_rosetta.implementations":  # the folder found as a top-level package: a second copy of every module
+    raise ImportError(f"{__name__}: tf-rosetta's implementations are imported as tf_rosetta.implementations (pyproject.toml)")
+
 import os
 import sys
 

@@ -46,7 +46,7 @@ HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "matplotlib", "benchmarks", "
 def _imported_by(argv):
     """The heavy modules that cli.main(argv) imports, in a fresh process (this one has them all)."""
     code = (f"import sys\nfrom tf_rosetta.comparisons import cli\ntry:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\n"
-            f"print(sorted({{m.split('.')[0] if m.split('.')[0] != 'comparisons' else '.'.join(m.split('.')[:2]) "
+            f"print(sorted({{'.'.join(m.split('.')[:3]) if m.startswith('tf_rosetta.') else m.split('.')[0] "
             f"for m in sys.modules if m.startswith({HEAVY!r})}}))")
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr

@@ -39,7 +39,7 @@ def test_an_mnist_spec_and_its_reruns_pickle_small():
 def test_a_changed_spec_unpickled_in_a_fresh_process_has_every_byte(task, tmp_path):
     spec = dataclasses.replace(agreement.rerun_spec(registry.spec_of(task), 2), learning_rate=0.0123)
     (tmp_path / "spec.pickle").write_bytes(pickle.dumps(spec))
-    code = ("import pickle, sys, numpy as np, implementations; "
+    code = ("import pickle, sys, numpy as np; from tf_rosetta import implementations; "
             f"spec = pickle.loads(open({str(tmp_path / 'spec.pickle')!r}, 'rb').read()); "
             f"np.savez({str(tmp_path / 'there.npz')!r}, **{{k.replace('/', '.'): v for k, v in __import__('tests.test_spec_pickling', fromlist=['_arrays'])._arrays(spec).items()}}); "
             "print(spec.learning_rate, spec.steps)")
