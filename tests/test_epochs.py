@@ -61,6 +61,7 @@ def test_the_checkpoint_matrix_names_why_it_leaves_auto_mpg_out(tmp_path, capsys
 
     assert cli.main(["checkpoints", "auto_mpg", "--output", str(tmp_path / "out")]) == cli.EXIT_USAGE
     assert capsys.readouterr().err.strip().splitlines() == [
-        "tf-rosetta: auto_mpg is not in the checkpoint matrix: its programs take no save_to/resume_from (issue 24 "
-        "restructures every program so); its checkpoint is the best epoch's, read back and compared by "
-        "`tf-rosetta compare`"]
+        "tf-rosetta: auto_mpg is not in the checkpoint matrix: a run resumed halfway must carry on early "
+        "stopping's best loss and patience count and the schedule's epoch, which no style's checkpoint holds "
+        "(Keras's callbacks keep them in memory): not built; its checkpoint is the best epoch's, read back and "
+        "compared by `tf-rosetta compare`"]
