@@ -24,6 +24,7 @@ def train(spec=SPEC):
     run_folder = tempfile.mkdtemp(prefix="auto_mpg_eager_tape_")
 
     # Prepare the data
+    # Datasets of 32-row batches in order; the last fifth of the training rows validates.
     split = spec.validation_start
     train_data = tf.data.Dataset.from_tensor_slices((spec.x_train[:split], spec.y_train[:split])).batch(spec.batch_size)
     val_data = tf.data.Dataset.from_tensor_slices((spec.x_train[split:], spec.y_train[split:])).batch(spec.batch_size)
@@ -94,6 +95,7 @@ def train(spec=SPEC):
     checkpoint.read(best_path).assert_consumed()  # restore the best weights
 
     # Evaluate
+    # The best epoch's weights on the test rows, by the evaluate function the validation pass uses.
     metrics = evaluate(test_data)
     predictions = model(spec.probe_inputs)
     return TrainingResult(losses=np.array(history.pop("loss"), dtype=np.float32),

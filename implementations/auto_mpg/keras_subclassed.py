@@ -33,6 +33,7 @@ def train(spec=SPEC):
     run_folder = tempfile.mkdtemp(prefix="auto_mpg_keras_subclassed_")
 
     # Prepare the data
+    # NumPy arrays: fit splits off the last fifth of the rows to validate (validation_split).
     x_train, y_train = spec.x_train, spec.y_train
 
     # Build the model
@@ -65,6 +66,7 @@ def train(spec=SPEC):
                         validation_split=spec.validation_split, shuffle=False, callbacks=callbacks, verbose=0)
 
     # Evaluate
+    # evaluate scores the test rows with the best epoch's weights, which EarlyStopping restored.
     scores = model.evaluate(spec.x_test, spec.y_test, batch_size=spec.batch_size, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
     kernels = {}

@@ -23,6 +23,7 @@ def batches(count, size):
 
 def train(spec=SPEC):
     # Prepare the data
+    # fit's validation_split: the last fifth of the training rows validates, never trained on.
     split = spec.validation_start
     x_fit, y_fit = spec.x_train[:split], spec.y_train[:split]
     x_val, y_val = spec.x_train[split:], spec.y_train[split:]
@@ -101,6 +102,7 @@ def train(spec=SPEC):
     weights.update(best_weights)  # restore_best_weights
 
     # Evaluate
+    # The best epoch's weights on the test rows, then the probe rows' predictions.
     metrics = {name: float(value) for name, value in evaluate(spec.x_test, spec.y_test).items()}
     predictions = forward(spec.probe_inputs)[0]
     return TrainingResult(losses=np.array(history.pop("loss")), weights=weights, predictions=predictions,

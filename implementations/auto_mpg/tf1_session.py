@@ -113,6 +113,7 @@ def train(spec=SPEC):
         saver.restore(session, best_path)
 
         # Evaluate
+        # The best epoch's weights on the test rows, by the metric ops the validation pass runs.
         metrics = evaluate(spec.x_test, spec.y_test)
         predictions = session.run(outputs, feed_dict={x: spec.probe_inputs})
         final_weights = session.run(weights)
