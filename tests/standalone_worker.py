@@ -12,10 +12,12 @@ import contextlib
 import io
 import os
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 
-from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
+ENVIRONMENT = dict(os.environ)  # as started: before the package sets TensorFlow's settings
+from tf_rosetta import implementations  # noqa: E402,F401  (before TensorFlow: fixes its settings)
 import numpy as np
 
 from tf_rosetta.comparisons import run_files
@@ -54,12 +56,23 @@ def run_alone(task: str, program: str) -> dict:
             **{f"settings/{name}": np.array(os.environ.get(name, "unset")) for name in SETTINGS}}
 
 
+def in_a_fresh_process(worker_argv: list[str], name: str, programs: list[str]) -> bool:
+    """A program the harness runs in a fresh process (registry.FRESH_PROCESS: two MirroredStrategy
+    programs in one process collide in their collectives) runs so here too, unless it is alone."""
+    if name.split("/")[1] not in registry.FRESH_PROCESS or len(programs) == 1:
+        return False
+    subprocess.run([sys.executable, "-m", *worker_argv, name], env=ENVIRONMENT, check=True)
+    return True
+
+
 def main(out_dir: str, programs: list[str]) -> None:
     devices.two_logical_cpus()  # as the harness's workers: a distributed program may follow others here
     for name in programs:
         task, program = name.split("/")
         if runtimes.not_applicable(runtimes.current(), program, task):
             continue  # its checks skip, with the reason (tests/checks.py)
+        if in_a_fresh_process(["tests.standalone_worker", out_dir], name, programs):
+            continue
         target = Path(out_dir) / f"{task}.{program}.npz"
         partial = target.with_suffix(".partial.npz")
         np.savez(partial, **run_alone(task, program))

@@ -16,7 +16,7 @@ from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes 
 import numpy as np
 
 from tf_rosetta.implementations import devices, runtimes
-from tests.standalone_worker import run_alone
+from tests.standalone_worker import in_a_fresh_process, run_alone
 
 
 def main(mode: str, out_dir: str, programs: list[str]) -> None:
@@ -28,6 +28,8 @@ def main(mode: str, out_dir: str, programs: list[str]) -> None:
     for name in programs:
         task, program = name.split("/")
         if runtimes.not_applicable(runtimes.current(), program, task):
+            continue
+        if in_a_fresh_process(["tests.traced_worker", mode, out_dir], name, programs):
             continue
         target = Path(out_dir) / f"{task}.{program}.npz"
         arrays = {}
