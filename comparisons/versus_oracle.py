@@ -8,12 +8,13 @@ the loss figure of `tf-rosetta plot`. The comparison is built by the harness's o
 `compare_runs`, not a copy of it, so the numbers cannot drift from `compare`'s.
 """
 
-from tf_rosetta.comparisons import figures, harness, tables
+from tf_rosetta.comparisons import figures, harness, run_files, tables
 from tf_rosetta.implementations import registry, runtimes
 
 
 def comparison_of(spec, program: str, result, seconds: float):
     """The harness's comparison of this result with the oracle trained here."""
+    result = run_files.read_back(spec.task, program, result)  # its files, as the harness reads them
     mine = harness.StyleRun(program, seconds, result=result, quality_problems=spec.quality_problems(result))
     reruns = [harness.run_program(spec.task, registry.ORACLE, rerun) for rerun in harness.rerun_specs(spec)]
     # The oracle's notebook is judged by its reruns alone: its table has the floor and its own row.
