@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from tf_rosetta.implementations import registry, runtimes
+from tf_rosetta.implementations import contract, registry, runtimes
 from tf_rosetta.implementations.contract import Tolerance
 
 # Python loops of single steps cost the same per step after a few: 200 keep a round short.
@@ -274,7 +274,7 @@ def numpy_reference(module, spec):
     results = []
 
     def run():
-        results.append(program.train(short_spec))
+        results.append(contract.train(program, short_spec))
         return np.asarray(results[-1].losses)
 
     return Runner(steps, run, lambda: None, registry.ORACLE,

@@ -26,6 +26,7 @@ import numpy as np
 from tf_rosetta.comparisons import agreement, run_files, schedule
 from tf_rosetta.comparisons.judge import Difference, confirm, difference
 from tf_rosetta.implementations import devices, registry, runtimes
+from tf_rosetta.implementations import contract
 from tf_rosetta.implementations.contract import TaskSpec, TrainingResult
 
 # Each program builds its own Keras model, so TensorFlow's "retracing" warnings are expected.
@@ -174,7 +175,7 @@ def _run_program(task: str, program: str, spec: TaskSpec | None = None) -> Style
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"), contextlib.redirect_stdout(printed), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            result = registry.load(task, program).train(spec)
+            result = contract.train(registry.load(task, program), spec)
     except Exception as error:  # noqa: BLE001  (one style failing must not hide the others)
         return StyleRun(program, time.perf_counter() - start, error=f"{task} {program}: {_one_line(error)}",
                         printed=printed.getvalue(), warnings=_warning_lines(caught))

@@ -1,20 +1,24 @@
 """What every task spec provides and what every program returns.
 
-A program (implementations/<task>/<style>.py) gives the harness one entry,
-`train(spec=SPEC) -> TrainingResult`, which `compare`, the notebooks and `python -m` use.
-A program of a task with a checkpoint_layout.py (the checkpoint matrix of
-comparisons/checkpoints/) is written as the small functions that train composes, so
-that its training path holds no line of saving or resuming:
+A program (implementations/<task>/<style>.py) is run by `train(program, spec)` below, which
+`compare`, the notebooks' harness and the checkpoint matrix use. A program of a task with a
+checkpoint_layout.py (the checkpoint matrix of comparisons/checkpoints/) is written as small
+functions, so that its training path holds no line of saving or resuming:
 
     build_model(spec) -> model          # the objects training updates, at spec's start
     fit(model, spec) -> losses          # spec.steps updates from the model's current state
     evaluate(model, spec, losses) -> TrainingResult
 
-    def train(spec=SPEC):
-        model = build_model(spec)
-        return evaluate(model, spec, fit(model, spec))
+and its `__main__` block composes them, as a reader would:
 
-and, in a last section "Save and resume", in its API's idiom:
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))
+
+A program that must compose them otherwise (a TF1 session to close, workers to start) or
+that is written in one piece (the NumPy oracles, auto_mpg) defines `train(spec=SPEC) ->
+TrainingResult` instead, and its `__main__` block is `SPEC.report(train())`.
+
+A last section "Save and resume", in its API's idiom:
 
     save(model, folder)                 # the checkpoint (its layout's file) and any export
     restore(model, path)                # the weights, the optimizer's state and step
@@ -188,3 +192,11 @@ class TaskSpec:
 
 # Metrics that count whole examples: two programs agree on them only when they are equal.
 EXACT_METRICS = frozenset({"accuracy"})
+
+
+def train(program, spec) -> "TrainingResult":
+    """Train a program module on spec: its own `train(spec)`, or build_model, fit, evaluate."""
+    if hasattr(program, "train"):
+        return program.train(spec)
+    model = program.build_model(spec)
+    return program.evaluate(model, spec, program.fit(model, spec))

@@ -37,15 +37,24 @@ def test_spec_names_its_task(task):
     assert registry.load_spec(task).task == task
 
 
+MAIN_BLOCKS = {  # implementations/contract.py
+    "train": 'if __name__ == "__main__":\n    SPEC.report(train())',
+    "composed": 'if __name__ == "__main__":\n    model = build_model(SPEC)\n    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))',
+}
+
+
 @pytest.mark.parametrize("task, program", PROGRAM_FILES, ids=[f"{t}-{p}" for t, p in PROGRAM_FILES])
-def test_program_has_header_sections_and_train(task, program):
+def test_program_has_header_sections_and_an_entry(task, program):
     source = (ROOT / task / f"{program}.py").read_text()
     docstring = ast.get_docstring(ast.parse(source)) or ""
     assert docstring.startswith("Title: ") and "\nDescription: " in docstring, "header: Title, Description"
     comments = [line.strip() for line in source.splitlines() if line.strip() in SECTIONS]
     assert comments == SECTIONS, "the shared section headings, once each, in order"
-    assert callable(getattr(registry.load(task, program), "train", None))
-    assert 'if __name__ == "__main__":' in source
+    module = registry.load(task, program)
+    composed = all(callable(getattr(module, name, None)) for name in ("build_model", "fit", "evaluate"))
+    assert callable(getattr(module, "train", None)) or composed, "train(spec), or build_model, fit and evaluate"
+    main = source[source.index('if __name__ == "__main__":'):].rstrip("\n")
+    assert main == MAIN_BLOCKS["train" if hasattr(module, "train") else "composed"], "the __main__ block of its shape"
 
 
 def test_unknown_names_are_refused_with_the_accepted_values():
