@@ -2,11 +2,6 @@
 Title: Mammal or bird, the course's one-layer network (a negative result)
 Description: 2 -> 3 with ReLU, then softmax, trained as the course did (TF1, SGD 0.01, 100 steps): 4 of 6 right.
 
-The course's first network (seed 003; golbin/TensorFlow-Tutorials "04 - Neural Network
-Basic/01 - Classification.py") puts a ReLU on the three class scores before the softmax.
-A class whose score is below zero on every input gets no gradient through the ReLU, so it
-never moves again; with the start below, "mammal" is such a class.
-
 Run: python -m tf_rosetta.implementations.mammal_bird.course_negative_result
 """
 
@@ -20,17 +15,13 @@ v1 = tf.compat.v1
 
 STEPS = 100
 LEARNING_RATE = 0.01  # the course's GradientDescentOptimizer(learning_rate=0.01)
-# As the course, uniform in [-1, 1) and a zero bias, drawn once and written out, from the
-# generator of the two-layer network's start: np.round(default_rng(3).uniform(-1, 1, (2, 3)), 3).
-W_START = np.array([[-0.829, -0.526, 0.603],
-                    [0.164, -0.812, -0.134]], dtype=np.float32)
+# As the course, uniform in [-1, 1) and a zero bias: np.round(default_rng(3).uniform(-1, 1, (2, 3)), 3).
+W_START = np.array([[-0.829, -0.526, 0.603], [0.164, -0.812, -0.134]], dtype=np.float32)
 MAMMAL = SPEC.class_names.index("mammal")
 
 
 def train_one_layer(starts, steps=STEPS):
-    """The course's one-layer network from each (2, 3) start in `starts`, all trained side by
-    side in one graph. Returns each network's predicted classes (k, 6), accuracy (k,), cost
-    after every 10th step (steps // 10, k), and final W (k, 2, 3)."""
+    """The course's network from k (2, 3) starts, side by side: predictions, accuracies, costs every 10 steps, W."""
     starts = np.asarray(starts, dtype=np.float32)
     graph = tf.Graph()
     with graph.as_default():
@@ -47,11 +38,10 @@ def train_one_layer(starts, steps=STEPS):
         prediction = tf.argmax(model, 2)  # on a tie (all scores 0) the first class, "other"
         target = tf.argmax(Y, 1)
         accuracy = tf.reduce_mean(tf.cast(tf.equal(prediction, target), tf.float32), axis=1)
-        init = v1.global_variables_initializer()
 
     feed = {X: SPEC.x_train, Y: SPEC.y_train}
     with v1.Session(graph=graph) as session:
-        session.run(init)
+        session.run(v1.global_variables_initializer())
         costs = []
         for step in range(steps):
             session.run(train_op, feed_dict=feed)
@@ -64,18 +54,14 @@ def train_one_layer(starts, steps=STEPS):
 def measure(starts: int = 1000, steps: int = STEPS) -> dict:
     """The course's network from W_START, and from `starts` other uniform starts, after `steps` steps."""
     predicted, accuracy, costs, W_final = train_one_layer(W_START[None], steps)
-    many = np.random.default_rng(0).uniform(-1, 1, (starts, 2, 3))
-    _, accuracies, _, _ = train_one_layer(many, steps)
+    _, accuracies, _, _ = train_one_layer(np.random.default_rng(0).uniform(-1, 1, (starts, 2, 3)), steps)
     right = np.rint(accuracies * len(SPEC.x_train)).astype(int)
     return {
-        "steps": steps,
-        "accuracy": float(accuracy[0]),
-        "predicted": predicted[0].tolist(),
+        "steps": steps, "accuracy": float(accuracy[0]), "predicted": predicted[0].tolist(),
         "costs": costs[:, 0].tolist(),  # after 10, 20, ... steps, as the course printed them
         "mammal_weights_unchanged": bool(np.array_equal(W_final[0][:, MAMMAL], W_START[:, MAMMAL])),
-        "starts": starts,
         # how many of the other starts classify 0, 1, ..., 6 of the six animals right
-        "starts_by_examples_right": np.bincount(right, minlength=len(SPEC.x_train) + 1).tolist(),
+        "starts": starts, "starts_by_examples_right": np.bincount(right, minlength=len(SPEC.x_train) + 1).tolist(),
     }
 
 

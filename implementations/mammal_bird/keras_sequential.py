@@ -28,8 +28,7 @@ def build_model(spec):
         keras.layers.Dense(10, activation="relu"),
         keras.layers.Dense(3),
     ])
-    weights = spec.initial_weights
-    model.set_weights([weights["W1"], weights["b1"], weights["W2"], weights["b2"]])
+    model.set_weights([spec.initial_weights[name] for name in ["W1", "b1", "W2", "b2"]])
     model.summary()
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
@@ -50,9 +49,8 @@ def evaluate(model, spec, losses):
     # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
-    (W1, b1), (W2, b2) = model.layers[0].get_weights(), model.layers[1].get_weights()
-    return TrainingResult(losses=np.array(losses, dtype=np.float32),
-                          weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2}, predictions=predictions,
+    weights = dict(zip(["W1", "b1", "W2", "b2"], model.get_weights()))
+    return TrainingResult(losses=np.array(losses, dtype=np.float32), weights=weights, predictions=predictions,
                           metrics={"accuracy": float(scores["accuracy"])})
 
 
@@ -68,7 +66,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills Adam's moments only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)

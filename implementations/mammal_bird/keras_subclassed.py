@@ -21,28 +21,22 @@ def training_data(spec):
 
 
 # Build the model
-# Registered, with get_config, so that keras.models.load_model can rebuild it from a .keras file.
+# Registered, so that keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class MammalBirdModel(keras.Model):
-    def __init__(self, hidden_units=10, classes=3):
-        super().__init__()
-        self.hidden_units, self.classes = hidden_units, classes
+    def __init__(self, hidden_units=10, classes=3, **kwargs):
+        super().__init__(**kwargs)
         self.layer_1 = keras.layers.Dense(hidden_units, activation="relu")
         self.layer_2 = keras.layers.Dense(classes)
 
     def call(self, x):
         return self.layer_2(self.layer_1(x))  # logits
 
-    def get_config(self):
-        return {"hidden_units": self.hidden_units, "classes": self.classes}
 
-
-# Calling it on a keras.Input of two features builds its weights.
 def build_model(spec):
     model = MammalBirdModel(hidden_units=10, classes=3)
     model(keras.Input(shape=(2,)))
-    weights = spec.initial_weights
-    model.set_weights([weights["W1"], weights["b1"], weights["W2"], weights["b2"]])
+    model.set_weights([spec.initial_weights[name] for name in ["W1", "b1", "W2", "b2"]])
     model.summary()
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
@@ -63,9 +57,8 @@ def evaluate(model, spec, losses):
     # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
-    (W1, b1), (W2, b2) = model.layer_1.get_weights(), model.layer_2.get_weights()
-    return TrainingResult(losses=np.array(losses, dtype=np.float32),
-                          weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2}, predictions=predictions,
+    weights = dict(zip(["W1", "b1", "W2", "b2"], model.get_weights()))
+    return TrainingResult(losses=np.array(losses, dtype=np.float32), weights=weights, predictions=predictions,
                           metrics={"accuracy": float(scores["accuracy"])})
 
 
@@ -81,7 +74,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills Adam's moments only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)

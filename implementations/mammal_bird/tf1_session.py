@@ -26,48 +26,34 @@ def build_model(spec):
 
         # Build the model
         # minimize adds the gradient and update ops: running train_op is one step.
-        W1 = v1.get_variable("W1", initializer=spec.initial_weights["W1"])
-        b1 = v1.get_variable("b1", initializer=spec.initial_weights["b1"])
-        W2 = v1.get_variable("W2", initializer=spec.initial_weights["W2"])
-        b2 = v1.get_variable("b2", initializer=spec.initial_weights["b2"])
-        L1 = tf.nn.relu(tf.add(tf.matmul(X, W1), b1))
-        logits = tf.add(tf.matmul(L1, W2), b2)
+        weights = {name: v1.get_variable(name, initializer=value) for name, value in spec.initial_weights.items()}
+        L1 = tf.nn.relu(tf.add(tf.matmul(X, weights["W1"]), weights["b1"]))
+        logits = tf.add(tf.matmul(L1, weights["W2"]), weights["b2"])
         cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=Y, logits=logits))
-        # beta1, beta2 and epsilon are TF1's defaults, written out as every program passes them.
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
-        global_step = v1.train.get_or_create_global_step()
-        train_op = optimizer.minimize(cost, global_step=global_step)
-        prediction = tf.argmax(logits, 1)
-        target = tf.argmax(Y, 1)
-        is_correct = tf.equal(prediction, target)
-        accuracy = tf.reduce_mean(tf.cast(is_correct, tf.float32))
+        train_op = optimizer.minimize(cost, global_step=v1.train.get_or_create_global_step())
+        accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(Y, 1)), tf.float32))
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
-    return SimpleNamespace(session=session, saver=saver, X=X, Y=Y, weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
-                           logits=logits, cost=cost, train_op=train_op, accuracy=accuracy)
+    return SimpleNamespace(session=session, saver=saver, X=X, Y=Y, weights=weights, logits=logits,
+                           cost=cost, train_op=train_op, accuracy=accuracy)
 
 
 def fit(model, spec):
     # Train
     # Each Session.run of [cost, train_op] returns the loss and applies one update.
-    losses = []
-    for step in range(spec.steps):
-        cost_value, _ = model.session.run([model.cost, model.train_op],
-                                          feed_dict={model.X: spec.x_train, model.Y: spec.y_train})
-        losses.append(cost_value)
-    return losses
+    feed = {model.X: spec.x_train, model.Y: spec.y_train}
+    return [model.session.run([model.cost, model.train_op], feed_dict=feed)[0] for step in range(spec.steps)]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
     # Evaluating is running other ops of the same graph, fed other data.
-    session = model.session
-    train_accuracy = session.run(model.accuracy, feed_dict={model.X: spec.x_train, model.Y: spec.y_train})
-    predictions = session.run(model.logits, feed_dict={model.X: spec.probe_inputs})
-    weights = session.run(model.weights)
-    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,
+    train_accuracy = model.session.run(model.accuracy, feed_dict={model.X: spec.x_train, model.Y: spec.y_train})
+    predictions = model.session.run(model.logits, feed_dict={model.X: spec.probe_inputs})
+    return TrainingResult(losses=np.array(losses), weights=model.session.run(model.weights), predictions=predictions,
                           metrics={"accuracy": float(train_accuracy)})
 
 

@@ -22,17 +22,17 @@ def training_data(spec):
 # Build the model
 # A tf.Module holds the weights as tf.Variables; Keras's Adam optimizer applies the updates.
 class MammalBirdModel(tf.Module):
-    def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
+    def __init__(self, weights):
+        self.weights = {name: tf.Variable(value) for name, value in weights.items()}
 
     @tf.function
     def __call__(self, x):
-        hidden = tf.nn.relu(tf.matmul(x, self.W1) + self.b1)
-        return tf.matmul(hidden, self.W2) + self.b2  # logits
+        hidden = tf.nn.relu(tf.matmul(x, self.weights["W1"]) + self.weights["b1"])
+        return tf.matmul(hidden, self.weights["W2"]) + self.weights["b2"]  # logits
 
 
 def build_model(spec):
-    model = MammalBirdModel(**spec.initial_weights)
+    model = MammalBirdModel(spec.initial_weights)
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
     model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
                                             epsilon=spec.epsilon)
@@ -43,7 +43,7 @@ def fit(model, spec):
     # Train
     # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
     x_train, y_train = training_data(spec)
-    variables = [model.W1, model.b1, model.W2, model.b2]
+    variables = list(model.weights.values())
 
     @tf.function
     def train_step(x, y):
@@ -53,10 +53,7 @@ def fit(model, spec):
         model.optimizer.apply_gradients(zip(gradients, variables))
         return loss
 
-    losses = []
-    for step in range(spec.steps):
-        losses.append(train_step(x_train, y_train).numpy())
-    return losses
+    return [train_step(x_train, y_train).numpy() for step in range(spec.steps)]
 
 
 def evaluate(model, spec, losses):
@@ -64,13 +61,11 @@ def evaluate(model, spec, losses):
     # The course's accuracy: the share of the six animals whose largest logit is at the label's one.
     @tf.function
     def accuracy(x, y):
-        is_correct = tf.equal(tf.argmax(model(x), 1), tf.argmax(y, 1))
-        return tf.reduce_mean(tf.cast(is_correct, tf.float32))
+        return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(model(x), 1), tf.argmax(y, 1)), tf.float32))
 
-    train_accuracy = accuracy(*training_data(spec))
-    weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
+    weights = {name: variable.numpy() for name, variable in model.weights.items()}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=model(spec.probe_inputs).numpy(),
-                          metrics={"accuracy": float(train_accuracy)})
+                          metrics={"accuracy": float(accuracy(*training_data(spec)))})
 
 
 def train(spec=SPEC):
@@ -79,20 +74,15 @@ def train(spec=SPEC):
 
 
 # Save and resume
-def checkpoint(model):
-    return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
-
-
 def save(model, folder):
-    checkpoint(model).write(f"{folder}/ckpt")
+    tf.train.Checkpoint(**model.weights, optimizer=model.optimizer).write(f"{folder}/ckpt")
     serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
     tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
 
 
-# read fills Adam's moments only once they exist: build them first.
 def restore(model, path):
-    model.optimizer.build([model.W1, model.b1, model.W2, model.b2])
-    checkpoint(model).read(path).assert_consumed()
+    model.optimizer.build(list(model.weights.values()))
+    tf.train.Checkpoint(**model.weights, optimizer=model.optimizer).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

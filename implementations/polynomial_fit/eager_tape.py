@@ -73,7 +73,6 @@ def save(model, folder):
     tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).write(f"{folder}/ckpt")
 
 
-# read fills Adam's moments only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build([model.a, model.b, model.c])
     tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).read(path).assert_consumed()

@@ -33,7 +33,6 @@ class QuadraticModel(keras.Model):
         return self.dense(self.features([x * x, x]))
 
 
-# It makes its weights when first called: calling it on a keras.Input builds it.
 def build_model(spec):
     model = QuadraticModel(units=1)
     model(keras.Input(shape=(1,)))
@@ -75,7 +74,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills Adam's moments only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)

@@ -26,44 +26,36 @@ def build_model(spec):
 
         # Build the model
         # minimize adds the gradient and update ops: running train_op is one step.
-        a = v1.get_variable("a", initializer=spec.initial_weights["a"])
-        b = v1.get_variable("b", initializer=spec.initial_weights["b"])
-        c = v1.get_variable("c", initializer=spec.initial_weights["c"])
+        a, b, c = (v1.get_variable(name, initializer=spec.initial_weights[name]) for name in "abc")
         hypothesis = a * tf.square(x) + b * x + c  # tf.square: x ** 2 is tf.pow, which rounds unlike x * x
         loss = tf.reduce_mean(tf.square(hypothesis - y))
         # tf-rosetta divergences adam_epsilon adam_one_minus_beta
         optimizer = v1.train.AdamOptimizer(spec.learning_rate, beta1=spec.beta_1, beta2=spec.beta_2,
                                            epsilon=spec.epsilon)
-        global_step = v1.train.get_or_create_global_step()
-        train_op = optimizer.minimize(loss, global_step=global_step)
+        train_op = optimizer.minimize(loss, global_step=v1.train.get_or_create_global_step())
         mean_absolute_error = tf.reduce_mean(tf.abs(hypothesis - y))
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
-    return SimpleNamespace(session=session, saver=saver, x=x, y=y, a=a, b=b, c=c, hypothesis=hypothesis,
-                           loss=loss, train_op=train_op, mean_absolute_error=mean_absolute_error)
+    return SimpleNamespace(session=session, saver=saver, x=x, y=y, weights={"a": a, "b": b, "c": c},
+                           hypothesis=hypothesis, loss=loss, train_op=train_op, mean_absolute_error=mean_absolute_error)
 
 
 def fit(model, spec):
     # Train
     # Each Session.run of [loss, train_op] returns the loss and applies one update.
-    losses = []
-    for step in range(spec.steps):
-        loss_value, _ = model.session.run([model.loss, model.train_op],
-                                          feed_dict={model.x: spec.x_train, model.y: spec.y_train})
-        losses.append(loss_value)
-    return losses
+    feed = {model.x: spec.x_train, model.y: spec.y_train}
+    return [model.session.run([model.loss, model.train_op], feed_dict=feed)[0] for step in range(spec.steps)]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
     # Evaluating is running other ops of the same graph, fed other data.
-    session = model.session
-    mse, mae = session.run([model.loss, model.mean_absolute_error], feed_dict={model.x: spec.x_train,
-                                                                               model.y: spec.y_train})
-    predictions = session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
-    return TrainingResult(losses=np.array(losses), weights=session.run({"a": model.a, "b": model.b, "c": model.c}),
-                          predictions=predictions, metrics={"mse": float(mse), "mae": float(mae)})
+    mse, mae = model.session.run([model.loss, model.mean_absolute_error],
+                                 feed_dict={model.x: spec.x_train, model.y: spec.y_train})
+    predictions = model.session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
+    return TrainingResult(losses=np.array(losses), weights=model.session.run(model.weights), predictions=predictions,
+                          metrics={"mse": float(mse), "mae": float(mae)})
 
 
 def train(spec=SPEC):

@@ -51,10 +51,7 @@ def fit(model, spec):
         model.optimizer.apply_gradients(zip(gradients, [model.a, model.b, model.c]))
         return loss
 
-    losses = []
-    for step in range(spec.steps):
-        losses.append(train_step(x_train, y_train).numpy())
-    return losses
+    return [train_step(x_train, y_train).numpy() for step in range(spec.steps)]
 
 
 def evaluate(model, spec, losses):
@@ -85,7 +82,6 @@ def save(model, folder):
     tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
 
 
-# read fills Adam's moments only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build([model.a, model.b, model.c])
     tf.train.Checkpoint(a=model.a, b=model.b, c=model.c, optimizer=model.optimizer).read(path).assert_consumed()

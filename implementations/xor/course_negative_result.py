@@ -2,17 +2,6 @@
 Title: XOR, the course's single neuron (a negative result)
 Description: One sigmoid neuron trained by the course's update rule, 2000 epochs at rate 0.1: 2 of the 4 points right.
 
-Before adding a layer, the course (seed 002, lines 3771-3871) trains XOR with the neuron
-that had just learned AND and OR: output = sigmoid(x . W + b_x + b) with a constant bias
-input b_x = 1, and after each example W += x * 0.1 * error, b += b_x * 0.1 * error, where
-error = y - output. No straight line separates XOR's two classes, so one neuron gets at
-most 3 of the 4 points right, and this rule settles where the errors cancel (the course's
-error sum falls to 5e-7): the output near 0.5 on every point. The course evaluates without
-b_x and printed about 0.27 for all four ("학습이 잘 되지 않음": it does not learn well).
-
-The course drew W and b from tf.random.normal without a seed; here they come from
-np.random.default_rng(seed).standard_normal, for seed 0 and for many other seeds.
-
 Run: python -m tf_rosetta.implementations.xor.course_negative_result
 """
 
@@ -31,9 +20,8 @@ def sigmoid(x):
 
 
 def train_single_neuron(W, b, epochs=EPOCHS):
-    """The course's loop, in float32 as its tensors were, for k neurons side by side (W (k, 2),
-    b (k, 1); they share nothing): the trained W, b and the error sums of every 200th epoch,
-    as the course printed them."""
+    """The course's loop, in float32 as its tensors were, for k neurons side by side (W (k, 2), b (k, 1)):
+    the trained W, b and the error sums of every 200th epoch, as the course printed them."""
     X, Y = SPEC.x_train, SPEC.y_train  # the course's X3 and Y3, in its order
     error_sums = []
     for epoch in range(epochs):
@@ -50,7 +38,6 @@ def train_single_neuron(W, b, epochs=EPOCHS):
 
 
 def accuracy(outputs) -> float:
-    """The task's metric: the share of points whose output is on the right side of 0.5."""
     return float(np.mean((outputs > 0.5) == (SPEC.y_train.ravel() == 1)))
 
 
@@ -73,8 +60,7 @@ def measure(starts: int = 100) -> dict:
         "W": W[0].tolist(), "b": b[0].tolist(), "error_sums": error_sums[:, 0].tolist(),
         "outputs": outputs[0].tolist(), "accuracy": accuracy(outputs[0]),
         "trained_outputs": trained_outputs[0].tolist(), "trained_accuracy": accuracy(trained_outputs[0]),
-        "starts": starts,
-        "accuracies": sorted({accuracy(row) for row in outputs}),
+        "starts": starts, "accuracies": sorted({accuracy(row) for row in outputs}),
         "trained_accuracies": sorted({accuracy(row) for row in trained_outputs}),
     }
 

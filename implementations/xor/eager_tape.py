@@ -22,16 +22,16 @@ def training_data(spec):
 # Build the model
 # A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class XorModel(tf.Module):
-    def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
+    def __init__(self, weights):
+        self.weights = {name: tf.Variable(value) for name, value in weights.items()}
 
     def __call__(self, x):
-        hidden = tf.sigmoid(tf.matmul(x, self.W1) + self.b1)
-        return tf.sigmoid(tf.matmul(hidden, self.W2) + self.b2)
+        hidden = tf.sigmoid(tf.matmul(x, self.weights["W1"]) + self.weights["b1"])
+        return tf.sigmoid(tf.matmul(hidden, self.weights["W2"]) + self.weights["b2"])
 
 
 def build_model(spec):
-    model = XorModel(**spec.initial_weights)
+    model = XorModel(spec.initial_weights)
     model.optimizer = keras.optimizers.SGD(spec.learning_rate)
     return model
 
@@ -39,21 +39,17 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One step an example: the loss under a GradientTape, its gradient, the optimizer's update.
-    variables = [model.W1, model.b1, model.W2, model.b2]
-
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(model(x) - y))
-        gradients = tape.gradient(loss, variables)
-        model.optimizer.apply_gradients(zip(gradients, variables))
-        return loss
-
     examples = training_data(spec)
+    variables = list(model.weights.values())
     losses = []
     for epoch in range(spec.epochs):
         epoch_loss = np.float32(0)
         for x, y in examples:
-            epoch_loss += train_step(x, y).numpy()
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x) - y))
+            gradients = tape.gradient(loss, variables)
+            model.optimizer.apply_gradients(zip(gradients, variables))
+            epoch_loss += loss.numpy()
         losses.append(epoch_loss / len(examples))  # each epoch's mean loss, as Keras's history
     return losses
 
@@ -63,7 +59,7 @@ def evaluate(model, spec, losses):
     # A keras.metrics object accumulates batches with update_state and reports with result.
     accuracy = keras.metrics.BinaryAccuracy()
     accuracy.update_state(tf.constant(spec.y_train), model(tf.constant(spec.x_train)))
-    weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
+    weights = {name: variable.numpy() for name, variable in model.weights.items()}
     return TrainingResult(losses=np.array(losses), predictions=model(spec.probe_inputs).numpy(), weights=weights,
                           metrics={"accuracy": float(accuracy.result())})
 
@@ -74,18 +70,13 @@ def train(spec=SPEC):
 
 
 # Save and resume
-def checkpoint(model):
-    return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
-
-
 def save(model, folder):
-    checkpoint(model).write(f"{folder}/ckpt")
+    tf.train.Checkpoint(**model.weights, optimizer=model.optimizer).write(f"{folder}/ckpt")
 
 
-# read fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
-    model.optimizer.build([model.W1, model.b1, model.W2, model.b2])
-    checkpoint(model).read(path).assert_consumed()
+    model.optimizer.build(list(model.weights.values()))
+    tf.train.Checkpoint(**model.weights, optimizer=model.optimizer).read(path).assert_consumed()
 
 
 if __name__ == "__main__":

@@ -27,8 +27,7 @@ def build_model(spec):
         keras.layers.Dense(2, activation="sigmoid"),
         keras.layers.Dense(1, activation="sigmoid"),
     ])
-    weights = spec.initial_weights
-    model.set_weights([weights["W1"], weights["b1"], weights["W2"], weights["b2"]])
+    model.set_weights([spec.initial_weights[name] for name in ["W1", "b1", "W2", "b2"]])
     model.summary()
     # steps_per_execution runs an epoch's four updates in one call instead of four.
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["binary_accuracy"],
@@ -49,9 +48,8 @@ def evaluate(model, spec, losses):
     # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
-    (W1, b1), (W2, b2) = model.layers[0].get_weights(), model.layers[1].get_weights()
-    return TrainingResult(losses=np.array(losses, dtype=np.float32), predictions=predictions,
-                          weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
+    weights = dict(zip(["W1", "b1", "W2", "b2"], model.get_weights()))
+    return TrainingResult(losses=np.array(losses, dtype=np.float32), predictions=predictions, weights=weights,
                           metrics={"accuracy": scores["binary_accuracy"]})
 
 
@@ -67,7 +65,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)

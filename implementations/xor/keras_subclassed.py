@@ -20,28 +20,22 @@ def training_data(spec):
 
 
 # Build the model
-# Registered, with get_config, so that keras.models.load_model can rebuild it from a .keras file.
+# Registered, so that keras.models.load_model can rebuild it from a .keras file.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class XorModel(keras.Model):
     def __init__(self, hidden_units=2, **kwargs):
         super().__init__(**kwargs)
-        self.hidden_units = hidden_units
         self.hidden_layer = keras.layers.Dense(hidden_units, activation="sigmoid")
         self.output_layer = keras.layers.Dense(1, activation="sigmoid")
 
     def call(self, x):
         return self.output_layer(self.hidden_layer(x))
 
-    def get_config(self):
-        return {**super().get_config(), "hidden_units": self.hidden_units}
 
-
-# Calling it on a keras.Input of two features builds its weights.
 def build_model(spec):
     model = XorModel(hidden_units=2)
     model(keras.Input(shape=(2,)))
-    weights = spec.initial_weights
-    model.set_weights([weights["W1"], weights["b1"], weights["W2"], weights["b2"]])
+    model.set_weights([spec.initial_weights[name] for name in ["W1", "b1", "W2", "b2"]])
     model.summary()
     # steps_per_execution runs an epoch's four updates in one call instead of four.
     model.compile(optimizer=keras.optimizers.SGD(spec.learning_rate), loss="mse", metrics=["binary_accuracy"],
@@ -62,9 +56,8 @@ def evaluate(model, spec, losses):
     # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
     scores = model.evaluate(spec.x_train, spec.y_train, verbose=0, return_dict=True)
     predictions = model.predict(spec.probe_inputs, verbose=0)
-    (W1, b1), (W2, b2) = model.hidden_layer.get_weights(), model.output_layer.get_weights()
-    return TrainingResult(losses=np.array(losses, dtype=np.float32), predictions=predictions,
-                          weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
+    weights = dict(zip(["W1", "b1", "W2", "b2"], model.get_weights()))
+    return TrainingResult(losses=np.array(losses, dtype=np.float32), predictions=predictions, weights=weights,
                           metrics={"accuracy": scores["binary_accuracy"]})
 
 
@@ -80,7 +73,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)

@@ -26,12 +26,9 @@ def build_model(spec):
 
         # Build the model
         # minimize adds the gradient and update ops: running train_op is one step.
-        W1 = v1.get_variable("W1", initializer=spec.initial_weights["W1"])
-        b1 = v1.get_variable("b1", initializer=spec.initial_weights["b1"])
-        W2 = v1.get_variable("W2", initializer=spec.initial_weights["W2"])
-        b2 = v1.get_variable("b2", initializer=spec.initial_weights["b2"])
-        hidden = tf.sigmoid(tf.matmul(x, W1) + b1)
-        hypothesis = tf.sigmoid(tf.matmul(hidden, W2) + b2)
+        weights = {name: v1.get_variable(name, initializer=value) for name, value in spec.initial_weights.items()}
+        hidden = tf.sigmoid(tf.matmul(x, weights["W1"]) + weights["b1"])
+        hypothesis = tf.sigmoid(tf.matmul(hidden, weights["W2"]) + weights["b2"])
         loss = tf.reduce_mean(tf.square(hypothesis - y))
         global_step = v1.train.get_or_create_global_step()
         train_op = v1.train.GradientDescentOptimizer(spec.learning_rate).minimize(loss, global_step=global_step)
@@ -40,8 +37,8 @@ def build_model(spec):
         saver = v1.train.Saver()
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
-    return SimpleNamespace(session=session, saver=saver, x=x, y=y, weights={"W1": W1, "b1": b1, "W2": W2, "b2": b2},
-                           hypothesis=hypothesis, loss=loss, train_op=train_op, accuracy=accuracy)
+    return SimpleNamespace(session=session, saver=saver, x=x, y=y, weights=weights, hypothesis=hypothesis,
+                           loss=loss, train_op=train_op, accuracy=accuracy)
 
 
 def fit(model, spec):
@@ -52,8 +49,7 @@ def fit(model, spec):
         epoch_loss = np.float32(0)
         for example in range(len(spec.x_train)):
             feed = {model.x: spec.x_train[example:example + 1], model.y: spec.y_train[example:example + 1]}
-            loss_value, _ = model.session.run([model.loss, model.train_op], feed_dict=feed)
-            epoch_loss += loss_value
+            epoch_loss += model.session.run([model.loss, model.train_op], feed_dict=feed)[0]
         losses.append(epoch_loss / len(spec.x_train))  # each epoch's mean loss, as Keras's history
     return losses
 
@@ -61,11 +57,9 @@ def fit(model, spec):
 def evaluate(model, spec, losses):
     # Evaluate
     # Evaluating is running other ops of the same graph, fed other data.
-    session = model.session
-    accuracy_value = session.run(model.accuracy, feed_dict={model.x: spec.x_train, model.y: spec.y_train})
-    predictions = session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
-    weights = session.run(model.weights)
-    return TrainingResult(losses=np.array(losses), weights=weights, predictions=predictions,
+    accuracy_value = model.session.run(model.accuracy, feed_dict={model.x: spec.x_train, model.y: spec.y_train})
+    predictions = model.session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
+    return TrainingResult(losses=np.array(losses), weights=model.session.run(model.weights), predictions=predictions,
                           metrics={"accuracy": float(accuracy_value)})
 
 

@@ -22,17 +22,17 @@ def training_data(spec):
 # Build the model
 # A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class XorModel(tf.Module):
-    def __init__(self, W1, b1, W2, b2):
-        self.W1, self.b1, self.W2, self.b2 = tf.Variable(W1), tf.Variable(b1), tf.Variable(W2), tf.Variable(b2)
+    def __init__(self, weights):
+        self.weights = {name: tf.Variable(value) for name, value in weights.items()}
 
     @tf.function
     def __call__(self, x):
-        hidden = tf.sigmoid(tf.matmul(x, self.W1) + self.b1)
-        return tf.sigmoid(tf.matmul(hidden, self.W2) + self.b2)
+        hidden = tf.sigmoid(tf.matmul(x, self.weights["W1"]) + self.weights["b1"])
+        return tf.sigmoid(tf.matmul(hidden, self.weights["W2"]) + self.weights["b2"])
 
 
 def build_model(spec):
-    model = XorModel(**spec.initial_weights)
+    model = XorModel(spec.initial_weights)
     model.optimizer = keras.optimizers.SGD(spec.learning_rate)
     return model
 
@@ -40,7 +40,7 @@ def build_model(spec):
 def fit(model, spec):
     # Train
     # One step an example: the loss under a GradientTape, its gradient, the optimizer's update.
-    variables = [model.W1, model.b1, model.W2, model.b2]
+    variables = list(model.weights.values())
 
     @tf.function
     def train_step(x, y):
@@ -69,7 +69,7 @@ def evaluate(model, spec, losses):
         accuracy.update_state(y, model(x))
 
     update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
-    weights = {"W1": model.W1.numpy(), "b1": model.b1.numpy(), "W2": model.W2.numpy(), "b2": model.b2.numpy()}
+    weights = {name: variable.numpy() for name, variable in model.weights.items()}
     return TrainingResult(losses=np.array(losses), predictions=model(spec.probe_inputs).numpy(), weights=weights,
                           metrics={"accuracy": float(accuracy.result())})
 
@@ -80,20 +80,15 @@ def train(spec=SPEC):
 
 
 # Save and resume
-def checkpoint(model):
-    return tf.train.Checkpoint(W1=model.W1, b1=model.b1, W2=model.W2, b2=model.b2, optimizer=model.optimizer)
-
-
 def save(model, folder):
-    checkpoint(model).write(f"{folder}/ckpt")
+    tf.train.Checkpoint(**model.weights, optimizer=model.optimizer).write(f"{folder}/ckpt")
     serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 2], tf.float32))
     tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
 
 
-# read fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
-    model.optimizer.build([model.W1, model.b1, model.W2, model.b2])
-    checkpoint(model).read(path).assert_consumed()
+    model.optimizer.build(list(model.weights.values()))
+    tf.train.Checkpoint(**model.weights, optimizer=model.optimizer).read(path).assert_consumed()
 
 
 if __name__ == "__main__":
