@@ -31,14 +31,13 @@ def train(spec=SPEC):
     # The weights are tf.Variables, the model a Python function of them.
     weights = {name: tf.Variable(value, name=name) for name, value in spec.initial_weights.items()}
     variables = list(weights.values())
+    optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
+    checkpoint = tf.train.Checkpoint(**weights)
 
     def model(x):
         hidden1 = tf.nn.relu(x @ weights["W1"] + weights["b1"])
         hidden2 = tf.nn.relu(hidden1 @ weights["W2"] + weights["b2"])
         return hidden2 @ weights["W3"] + weights["b3"]
-
-    optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
-    checkpoint = tf.train.Checkpoint(**weights)
 
     def evaluate(dataset):
         loss_mean, mae, mse = keras.metrics.Mean(), keras.metrics.MeanAbsoluteError(), keras.metrics.MeanSquaredError()
@@ -49,9 +48,6 @@ def train(spec=SPEC):
             mse.update_state(y, outputs)
         return {"loss": float(loss_mean.result()), "mae": float(mae.result()), "mse": float(mse.result())}
 
-    def scheduler(epoch, learning_rate):
-        return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
-
     # Train
     # Each epoch: the scheduled rate, a step per batch, validation, summaries, best checkpoint, patience.
     train_writer = tf.summary.create_file_writer(os.path.join(run_folder, "logs", "train"))
@@ -59,14 +55,14 @@ def train(spec=SPEC):
     history = []  # a row an epoch: loss, val_loss, val_mae, val_mse, learning_rate
     best, wait = math.inf, 0
     for epoch in range(spec.epochs):
-        optimizer.learning_rate = scheduler(epoch, float(optimizer.learning_rate))
+        if epoch >= spec.schedule_keep:  # the scheduler: the rate as given, then times exp(-0.1) each epoch
+            optimizer.learning_rate = float(optimizer.learning_rate) * math.exp(spec.schedule_exponent)
         # tf-rosetta divergences fit_epoch_loss_weighted
         epoch_loss = keras.metrics.Mean()
         for x, y in train_data:
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(tf.square(model(x) - y))
-            gradients = tape.gradient(loss, variables)
-            optimizer.apply_gradients(zip(gradients, variables))
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
             epoch_loss.update_state(loss, sample_weight=tf.shape(x)[0])
         scores = evaluate(val_data)
         history.append([float(epoch_loss.result()), *scores.values(), float(optimizer.learning_rate)])
@@ -75,9 +71,8 @@ def train(spec=SPEC):
             tf.summary.scalar("learning_rate", optimizer.learning_rate)
         with validation_writer.as_default(step=epoch):
             tf.summary.scalar("loss", scores["loss"])
-        wait += 1
-        if scores["loss"] < best:
-            best, wait = scores["loss"], 0
+        wait = 0 if scores["loss"] < best else wait + 1
+        best = min(best, scores["loss"])
         if wait == 0 or epoch == 0:  # with no better epoch (a NaN loss), EarlyStopping keeps the first
             best_path = checkpoint.write(os.path.join(run_folder, "best"))
         elif wait >= spec.patience:

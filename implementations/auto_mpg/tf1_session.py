@@ -39,12 +39,12 @@ def train(spec=SPEC):
         # tf-rosetta divergences tf1_rmsprop_defaults
         optimizer = v1.train.RMSPropOptimizer(learning_rate, decay=spec.rho, epsilon=spec.epsilon)
         train_op = optimizer.minimize(loss)
-        zero_mean_squares = [optimizer.get_slot(weight, "rms").assign(tf.zeros_like(weight))
-                             for weight in weights.values()]
+        zero_slots = [optimizer.get_slot(weight, "rms").assign(tf.zeros_like(weight)) for weight in weights.values()]
         # tf-rosetta divergences fit_epoch_loss_weighted
         loss_mean, update_loss_mean = v1.metrics.mean(loss, weights=tf.cast(tf.shape(x)[0], tf.float32))
         mae, update_mae = v1.metrics.mean_absolute_error(y, outputs)
         mse, update_mse = v1.metrics.mean_squared_error(y, outputs)
+        evaluate_ops = [update_loss_mean, update_mae, update_mse]
         init, reset_metrics = v1.global_variables_initializer(), v1.local_variables_initializer()  # metrics are local
         saver = v1.train.Saver(var_list=weights, max_to_keep=1)  # the weights alone
         # tf-rosetta divergences tensorboard_tags_by_api
@@ -57,36 +57,30 @@ def train(spec=SPEC):
             v1.summary.FileWriter(os.path.join(run_folder, "logs", "train"), graph) as train_writer, \
             v1.summary.FileWriter(os.path.join(run_folder, "logs", "validation")) as validation_writer:
         session.run(init)
-        session.run(zero_mean_squares)
+        session.run(zero_slots)
 
         def run_batches(ops, x_rows, y_rows):
             session.run(reset_metrics)
             for start in range(0, len(x_rows), spec.batch_size):
                 rows = slice(start, start + spec.batch_size)
                 session.run(ops, feed_dict={x: x_rows[rows], y: y_rows[rows]})
-
-        def evaluate(x_rows, y_rows):
-            run_batches([update_loss_mean, update_mae, update_mse], x_rows, y_rows)
             return dict(zip(("loss", "mae", "mse"), map(float, session.run([loss_mean, mae, mse]))))
-
-        def scheduler(epoch, learning_rate):
-            return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
 
         # Train
         # Each epoch: the scheduled rate, train_op on each batch, validation, summaries, best checkpoint, patience.
         history = []  # a row an epoch: loss, val_loss, val_mae, val_mse, learning_rate
         best, wait = math.inf, 0
         for epoch in range(spec.epochs):
-            session.run(set_rate, feed_dict={new_rate: scheduler(epoch, float(session.run(learning_rate)))})
-            run_batches([train_op, update_loss_mean], spec.x_train[:split], spec.y_train[:split])
-            epoch_loss, summaries = session.run([loss_mean, train_summaries])
-            train_writer.add_summary(summaries, epoch)
-            scores = evaluate(spec.x_train[split:], spec.y_train[split:])
+            if epoch >= spec.schedule_keep:  # the scheduler: the rate as given, then times exp(-0.1) each epoch
+                rate = float(session.run(learning_rate)) * math.exp(spec.schedule_exponent)
+                session.run(set_rate, feed_dict={new_rate: rate})
+            epoch_loss = run_batches([train_op, update_loss_mean], spec.x_train[:split], spec.y_train[:split])["loss"]
+            train_writer.add_summary(session.run(train_summaries), epoch)
+            scores = run_batches(evaluate_ops, spec.x_train[split:], spec.y_train[split:])
             validation_writer.add_summary(session.run(loss_summary), epoch)
             history.append([epoch_loss, *scores.values(), session.run(learning_rate)])
-            wait += 1
-            if scores["loss"] < best:
-                best, wait = scores["loss"], 0
+            wait = 0 if scores["loss"] < best else wait + 1
+            best = min(best, scores["loss"])
             if wait == 0 or epoch == 0:  # with no better epoch (a NaN loss), EarlyStopping keeps the first
                 best_path = saver.save(session, os.path.join(run_folder, "best.ckpt"))
             elif wait >= spec.patience:
@@ -96,10 +90,10 @@ def train(spec=SPEC):
         # Evaluate
         # The best epoch's weights on the test rows, by the metric ops the validation pass runs.
         losses, *series = np.array(history, dtype=np.float32).T
-        return TrainingResult(losses=losses, weights=session.run(weights), metrics=evaluate(spec.x_test, spec.y_test),
+        return TrainingResult(losses=losses, weights=session.run(weights), run_folder=run_folder,
+                              metrics=run_batches(evaluate_ops, spec.x_test, spec.y_test), stopped_epoch=len(history),
                               predictions=session.run(outputs, feed_dict={x: spec.probe_inputs}),
-                              history=dict(zip(("val_loss", "val_mae", "val_mse", "learning_rate"), series)),
-                              stopped_epoch=len(history), run_folder=run_folder)
+                              history=dict(zip(("val_loss", "val_mae", "val_mse", "learning_rate"), series)))
 
 
 if __name__ == "__main__":

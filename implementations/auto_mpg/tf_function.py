@@ -31,15 +31,14 @@ def train(spec=SPEC):
     # The weights are tf.Variables, the model a Python function of them.
     weights = {name: tf.Variable(value, name=name) for name, value in spec.initial_weights.items()}
     variables = list(weights.values())
+    optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
+    checkpoint = tf.train.Checkpoint(**weights)
+    loss_mean, mae, mse = keras.metrics.Mean(), keras.metrics.MeanAbsoluteError(), keras.metrics.MeanSquaredError()
 
     def model(x):
         hidden1 = tf.nn.relu(x @ weights["W1"] + weights["b1"])
         hidden2 = tf.nn.relu(hidden1 @ weights["W2"] + weights["b2"])
         return hidden2 @ weights["W3"] + weights["b3"]
-
-    optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
-    checkpoint = tf.train.Checkpoint(**weights)
-    loss_mean, mae, mse = keras.metrics.Mean(), keras.metrics.MeanAbsoluteError(), keras.metrics.MeanSquaredError()
 
     @tf.function
     def evaluate_step(x, y):
@@ -48,48 +47,40 @@ def train(spec=SPEC):
         mae.update_state(y, outputs)
         mse.update_state(y, outputs)
 
-    def evaluate(dataset):
+    def run_batches(step, dataset):
         for metric in (loss_mean, mae, mse):
             metric.reset_state()
         for x, y in dataset:
-            evaluate_step(x, y)
+            step(x, y)
         return {"loss": float(loss_mean.result()), "mae": float(mae.result()), "mse": float(mse.result())}
-
-    def scheduler(epoch, learning_rate):
-        return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
 
     # Train
     # Each epoch: the scheduled rate, a traced step per batch, validation, summaries, best checkpoint, patience.
-    # tf-rosetta divergences fit_epoch_loss_weighted
-    epoch_loss = keras.metrics.Mean()
-
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x) - y))
-        gradients = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
-        epoch_loss.update_state(loss, sample_weight=tf.shape(x)[0])
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        # tf-rosetta divergences fit_epoch_loss_weighted
+        loss_mean.update_state(loss, sample_weight=tf.shape(x)[0])
 
     train_writer = tf.summary.create_file_writer(os.path.join(run_folder, "logs", "train"))
     validation_writer = tf.summary.create_file_writer(os.path.join(run_folder, "logs", "validation"))
     history = []  # a row an epoch: loss, val_loss, val_mae, val_mse, learning_rate
     best, wait = math.inf, 0
     for epoch in range(spec.epochs):
-        optimizer.learning_rate = scheduler(epoch, float(optimizer.learning_rate))
-        epoch_loss.reset_state()
-        for x, y in train_data:
-            train_step(x, y)
-        scores = evaluate(val_data)
-        history.append([float(epoch_loss.result()), *scores.values(), float(optimizer.learning_rate)])
+        if epoch >= spec.schedule_keep:  # the scheduler: the rate as given, then times exp(-0.1) each epoch
+            optimizer.learning_rate = float(optimizer.learning_rate) * math.exp(spec.schedule_exponent)
+        epoch_loss = run_batches(train_step, train_data)["loss"]
+        scores = run_batches(evaluate_step, val_data)
+        history.append([epoch_loss, *scores.values(), float(optimizer.learning_rate)])
         with train_writer.as_default(step=epoch):  # as_default flushes the summaries on leaving
-            tf.summary.scalar("loss", epoch_loss.result())
+            tf.summary.scalar("loss", epoch_loss)
             tf.summary.scalar("learning_rate", optimizer.learning_rate)
         with validation_writer.as_default(step=epoch):
             tf.summary.scalar("loss", scores["loss"])
-        wait += 1
-        if scores["loss"] < best:
-            best, wait = scores["loss"], 0
+        wait = 0 if scores["loss"] < best else wait + 1
+        best = min(best, scores["loss"])
         if wait == 0 or epoch == 0:  # with no better epoch (a NaN loss), EarlyStopping keeps the first
             best_path = checkpoint.write(os.path.join(run_folder, "best"))
         elif wait >= spec.patience:
@@ -97,10 +88,10 @@ def train(spec=SPEC):
     checkpoint.read(best_path).assert_consumed()  # restore the best weights
 
     # Evaluate
-    # The best epoch's weights on the test rows, by the evaluate function the validation pass uses.
+    # The best epoch's weights on the test rows, by the evaluation step the validation pass runs.
     losses, *series = np.array(history, dtype=np.float32).T
     return TrainingResult(losses=losses, weights={name: variable.numpy() for name, variable in weights.items()},
-                          metrics=evaluate(test_data), predictions=model(spec.probe_inputs).numpy(),
+                          metrics=run_batches(evaluate_step, test_data), predictions=model(spec.probe_inputs).numpy(),
                           history=dict(zip(("val_loss", "val_mae", "val_mse", "learning_rate"), series)),
                           stopped_epoch=len(history), run_folder=run_folder)
 
