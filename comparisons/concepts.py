@@ -120,7 +120,8 @@ CONCEPTS = (
         "One training step",
         "TF1: `session.run(train_op)` · TF2: `tape.gradient` then `optimizer.apply_gradients` "
         "(`@tf.function` compiles the step) · Keras: `fit` · NumPy: gradients by hand, `-=`",
-        _patterns(tf1=r"\bsession\.run\(\[?[^\n]*\btrain_op\b",
+        # TF1's auto_mpg runs train_op on each batch through its run_batches.
+        _patterns(tf1=r"\b(?:session\.run|run_batches)\(\[?[^\n]*\btrain_op\b",
                   tf2=r"\btape\.gradient\b|\boptimizer\.apply_gradients\b|\boptimizer\.minimize\b|\.assign_sub\b",
                   tf_function=r"@tf\.function\b|\btape\.gradient\b|\boptimizer\.apply_gradients\b"
                               r"|\boptimizer\.minimize\b|\.assign_sub\b",

@@ -4,8 +4,7 @@ Description: The course's program: Input(9) -> Dense(64) -> Dense(64) -> Dense(1
 """
 
 # Setup
-# Keras holds the loop: fit trains, validates each epoch and calls the callbacks at each
-# epoch's start and end (what every program here does: the README).
+# Keras holds the loop: fit trains, validates and calls the callbacks each epoch (the rest: the README).
 import math
 import os
 import tempfile
@@ -16,6 +15,8 @@ import numpy as np
 from tf_rosetta.implementations.auto_mpg.spec import SPEC
 from tf_rosetta.implementations.contract import TrainingResult
 
+NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+
 
 def train(spec=SPEC):
     run_folder = tempfile.mkdtemp(prefix="auto_mpg_keras_functional_")
@@ -25,15 +26,13 @@ def train(spec=SPEC):
     x_train, y_train = spec.x_train, spec.y_train
 
     # Build the model
-    # The course's build_model: the functional API from an Input of the 9 features, the
-    # weights then set to the shared starting values; mse loss, RMSprop, mae and mse metrics.
+    # The course's build_model: the functional API from an Input of the 9 features, at the shared starting weights.
     inputs = keras.Input(shape=(x_train.shape[1],), name="input")
     hidden1 = keras.layers.Dense(64, activation="relu", name="dense1")(inputs)
     hidden2 = keras.layers.Dense(64, activation="relu", name="dense2")(hidden1)
     outputs = keras.layers.Dense(1, name="output")(hidden2)
     model = keras.Model(inputs=inputs, outputs=outputs)
-    weights = spec.initial_weights
-    model.set_weights([weights[name] for name in ("W1", "b1", "W2", "b2", "W3", "b3")])
+    model.set_weights([spec.initial_weights[name] for name in NAMES])
     model.summary()
     optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
     model.compile(loss="mse", optimizer=optimizer, metrics=["mae", "mse"])
@@ -42,9 +41,8 @@ def train(spec=SPEC):
         return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
 
     # Train
-    # The callbacks lesson's four: the schedule sets the rate at each epoch's start; at its
-    # end the checkpoint saves a best epoch, early stopping counts the others (and restores
-    # the best at the end), TensorBoard writes the epoch's logs.
+    # The callbacks lesson's four: the schedule sets the rate at each epoch's start; at its end the checkpoint
+    # saves a best epoch, early stopping counts the others (and restores the best), TensorBoard logs.
     callbacks = [
         keras.callbacks.LearningRateScheduler(scheduler),
         keras.callbacks.ModelCheckpoint(os.path.join(run_folder, "best.weights.h5"), monitor="val_loss",
@@ -59,15 +57,10 @@ def train(spec=SPEC):
     # Evaluate
     # evaluate scores the test rows with the best epoch's weights, which EarlyStopping restored.
     scores = model.evaluate(spec.x_test, spec.y_test, batch_size=spec.batch_size, verbose=0, return_dict=True)
-    predictions = model.predict(spec.probe_inputs, verbose=0)
-    kernels = {}
-    for index, layer in enumerate(model.layers[1:], start=1):
-        kernels[f"W{index}"], kernels[f"b{index}"] = layer.get_weights()
-    logs = history.history
-    return TrainingResult(losses=np.array(logs["loss"], dtype=np.float32), weights=kernels, predictions=predictions,
-                          metrics={name: scores[name] for name in ("loss", "mae", "mse")},
-                          history={name: np.array(logs[name], dtype=np.float32)
-                                   for name in ("val_loss", "val_mae", "val_mse", "learning_rate")},
+    logs = {name: np.array(values, dtype=np.float32) for name, values in history.history.items()}
+    return TrainingResult(losses=logs["loss"], weights=dict(zip(NAMES, model.get_weights())),
+                          predictions=model.predict(spec.probe_inputs, verbose=0), metrics=scores,
+                          history={name: logs[name] for name in ("val_loss", "val_mae", "val_mse", "learning_rate")},
                           stopped_epoch=len(history.epoch), run_folder=run_folder)
 
 

@@ -4,8 +4,7 @@ Description: The eager program with its training and evaluation steps traced by 
 """
 
 # Setup
-# The eager program with @tf.function on its steps, each traced once into a graph. The epoch
-# loop, where the callbacks live, stays Python (what every program here does: the README).
+# The eager program with @tf.function on its steps, each traced once; the epoch loop writes the callbacks.
 import math
 import os
 import tempfile
@@ -16,8 +15,6 @@ import tensorflow as tf
 
 from tf_rosetta.implementations.auto_mpg.spec import SPEC
 from tf_rosetta.implementations.contract import TrainingResult
-
-NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
 def train(spec=SPEC):
@@ -32,20 +29,16 @@ def train(spec=SPEC):
 
     # Build the model
     # The weights are tf.Variables, the model a Python function of them.
-    weights = {name: tf.Variable(spec.initial_weights[name], name=name) for name in NAMES}
-    variables = [weights[name] for name in NAMES]
+    weights = {name: tf.Variable(value, name=name) for name, value in spec.initial_weights.items()}
+    variables = list(weights.values())
+    optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
+    checkpoint = tf.train.Checkpoint(**weights)
+    loss_mean, mae, mse = keras.metrics.Mean(), keras.metrics.MeanAbsoluteError(), keras.metrics.MeanSquaredError()
 
     def model(x):
         hidden1 = tf.nn.relu(x @ weights["W1"] + weights["b1"])
         hidden2 = tf.nn.relu(hidden1 @ weights["W2"] + weights["b2"])
         return hidden2 @ weights["W3"] + weights["b3"]
-
-    optimizer = keras.optimizers.RMSprop(spec.learning_rate, rho=spec.rho, epsilon=spec.epsilon)
-    checkpoint = tf.train.Checkpoint(**weights)
-    best_path = os.path.join(run_folder, "best")
-
-    # Evaluate (defined here, used each epoch on the validation rows and at the end on the test rows)
-    loss_mean, mae, mse = keras.metrics.Mean(), keras.metrics.MeanAbsoluteError(), keras.metrics.MeanSquaredError()
 
     @tf.function
     def evaluate_step(x, y):
@@ -54,68 +47,53 @@ def train(spec=SPEC):
         mae.update_state(y, outputs)
         mse.update_state(y, outputs)
 
-    def evaluate(dataset):
+    def run_batches(step, dataset):
         for metric in (loss_mean, mae, mse):
             metric.reset_state()
         for x, y in dataset:
-            evaluate_step(x, y)
+            step(x, y)
         return {"loss": float(loss_mean.result()), "mae": float(mae.result()), "mse": float(mse.result())}
 
-    def scheduler(epoch, learning_rate):
-        return learning_rate if epoch < spec.schedule_keep else learning_rate * math.exp(spec.schedule_exponent)
-
     # Train
-    # Each epoch: the scheduled rate, a traced step per batch, the validation pass, the summaries
-    # (a writer a folder, flushed on leaving as_default); then the best checkpoint and patience.
-    # tf-rosetta divergences fit_epoch_loss_weighted
-    epoch_loss = keras.metrics.Mean()
-
+    # Each epoch: the scheduled rate, a traced step per batch, validation, summaries, best checkpoint, patience.
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x) - y))
-        gradients = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
-        epoch_loss.update_state(loss, sample_weight=tf.shape(x)[0])
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        # tf-rosetta divergences fit_epoch_loss_weighted
+        loss_mean.update_state(loss, sample_weight=tf.shape(x)[0])
 
-    writers = {folder: tf.summary.create_file_writer(os.path.join(run_folder, "logs", folder))
-               for folder in ("train", "validation")}
-    history = {name: [] for name in ("loss", "val_loss", "val_mae", "val_mse", "learning_rate")}
+    train_writer = tf.summary.create_file_writer(os.path.join(run_folder, "logs", "train"))
+    validation_writer = tf.summary.create_file_writer(os.path.join(run_folder, "logs", "validation"))
+    history = []  # a row an epoch: loss, val_loss, val_mae, val_mse, learning_rate
     best, wait = math.inf, 0
     for epoch in range(spec.epochs):
-        optimizer.learning_rate = scheduler(epoch, float(optimizer.learning_rate))
-        epoch_loss.reset_state()
-        for x, y in train_data:
-            train_step(x, y)
-        scores = evaluate(val_data)
-        history["loss"].append(float(epoch_loss.result()))
-        for name in ("loss", "mae", "mse"):
-            history["val_" + name].append(scores[name])
-        history["learning_rate"].append(float(optimizer.learning_rate))
-        with writers["train"].as_default(step=epoch):
-            tf.summary.scalar("loss", epoch_loss.result())
+        if epoch >= spec.schedule_keep:  # the scheduler: the rate as given, then times exp(-0.1) each epoch
+            optimizer.learning_rate = float(optimizer.learning_rate) * math.exp(spec.schedule_exponent)
+        epoch_loss = run_batches(train_step, train_data)["loss"]
+        scores = run_batches(evaluate_step, val_data)
+        history.append([epoch_loss, *scores.values(), float(optimizer.learning_rate)])
+        with train_writer.as_default(step=epoch):  # as_default flushes the summaries on leaving
+            tf.summary.scalar("loss", epoch_loss)
             tf.summary.scalar("learning_rate", optimizer.learning_rate)
-        with writers["validation"].as_default(step=epoch):
+        with validation_writer.as_default(step=epoch):
             tf.summary.scalar("loss", scores["loss"])
-        wait += 1
-        if scores["loss"] < best:
-            best, wait = scores["loss"], 0
-            checkpoint.write(best_path)
-        elif epoch == 0:  # no better epoch yet (a NaN loss): EarlyStopping keeps the first
-            checkpoint.write(best_path)
+        wait = 0 if scores["loss"] < best else wait + 1
+        best = min(best, scores["loss"])
+        if wait == 0 or epoch == 0:  # with no better epoch (a NaN loss), EarlyStopping keeps the first
+            best_path = checkpoint.write(os.path.join(run_folder, "best"))
         elif wait >= spec.patience:
             break
     checkpoint.read(best_path).assert_consumed()  # restore the best weights
 
     # Evaluate
-    # The best epoch's weights on the test rows, by the evaluate function the validation pass uses.
-    metrics = evaluate(test_data)
-    predictions = model(spec.probe_inputs)
-    return TrainingResult(losses=np.array(history.pop("loss"), dtype=np.float32),
-                          weights={name: variable.numpy() for name, variable in weights.items()},
-                          predictions=predictions.numpy(), metrics=metrics,
-                          history={name: np.array(values, dtype=np.float32) for name, values in history.items()},
-                          stopped_epoch=epoch + 1, run_folder=run_folder)
+    # The best epoch's weights on the test rows, by the evaluation step the validation pass runs.
+    losses, *series = np.array(history, dtype=np.float32).T
+    return TrainingResult(losses=losses, weights={name: variable.numpy() for name, variable in weights.items()},
+                          metrics=run_batches(evaluate_step, test_data), predictions=model(spec.probe_inputs).numpy(),
+                          history=dict(zip(("val_loss", "val_mae", "val_mse", "learning_rate"), series)),
+                          stopped_epoch=len(history), run_folder=run_folder)
 
 
 if __name__ == "__main__":
