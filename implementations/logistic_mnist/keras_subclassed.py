@@ -37,7 +37,6 @@ class LogisticRegression(keras.Model):
         return {"classes": self.classes}
 
 
-# Calling it on a keras.Input of 784 features builds its weights.
 def build_model(spec):
     model = LogisticRegression(classes=10)
     model(keras.Input(shape=(784,)))
@@ -80,7 +79,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)
