@@ -15,12 +15,11 @@ from tf_rosetta.implementations.logistic_mnist.spec import SPEC
 
 
 # Prepare the data
-# The global batches, as on one device; the distributed dataset gives /cpu:0 rows 0-127 of each, /cpu:1 the rest.
-def training_data(spec, strategy):
+# The global batches, as on one device; fit distributes them: /cpu:0 gets rows 0-127 of each, /cpu:1 the rest.
+def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
-    return strategy.experimental_distribute_dataset(train_data)
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
 
 # Build the model
@@ -61,13 +60,13 @@ def fit(model, spec):
         per_replica_losses = model.strategy.run(run_optimization, args=(batch_x, batch_y))
         return model.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_losses, axis=None)  # the batch's
 
-    iterator = iter(training_data(spec, model.strategy))
+    iterator = iter(model.strategy.experimental_distribute_dataset(training_data(spec)))
     return [distributed_step(iterator).numpy() for _ in range(spec.steps)]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Outside strategy.run a mirrored variable reads as its copy on /cpu:0: evaluated as on one device.
+    # Outside strategy.run a mirrored variable reads as its /cpu:0 copy: the model evaluates as on one device.
     test_logits = model(spec.probe_inputs)
     correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
     test_accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))

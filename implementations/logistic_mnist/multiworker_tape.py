@@ -4,7 +4,7 @@ Description: The mirrored step across two worker processes that find each other 
 """
 
 # Setup
-# tf.distribute.MultiWorkerMirroredStrategy; implementations.cluster starts the workers here (docs/distribute.md).
+# tf.distribute.MultiWorkerMirroredStrategy, a replica in each worker; cluster.run starts two (docs/distribute.md).
 import keras
 import numpy as np
 import tensorflow as tf
