@@ -56,10 +56,10 @@ def fit(model, spec):
 def evaluate(model, spec, losses):
     # Evaluate
     # Evaluating is running other ops of the same graph, fed other data.
-    predictions, test_accuracy = model.session.run([model.hypothesis, model.accuracy],
-                                                   feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
+    fetches = [model.hypothesis, model.accuracy]
+    predictions, accuracy = model.session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
     return TrainingResult(losses=np.array(losses), weights=model.session.run({"W": model.W, "b": model.b}),
-                          predictions=predictions, metrics={"accuracy": float(test_accuracy)})
+                          predictions=predictions, metrics={"accuracy": float(accuracy)})
 
 
 def train(spec=SPEC):
