@@ -22,17 +22,16 @@ def training_data(spec):
 # Build the model
 # A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LinearModel(tf.Module):
-    def __init__(self, W, b):
+    def __init__(self, W, b, learning_rate):
         self.W, self.b = tf.Variable(W), tf.Variable(b)
+        self.optimizer = keras.optimizers.SGD(learning_rate)
 
     def __call__(self, x):
         return tf.matmul(x, self.W) + self.b
 
 
 def build_model(spec):
-    model = LinearModel(spec.initial_weights["W"], spec.initial_weights["b"])
-    model.optimizer = keras.optimizers.SGD(spec.learning_rate)
-    return model
+    return LinearModel(spec.initial_weights["W"], spec.initial_weights["b"], spec.learning_rate)
 
 
 def fit(model, spec):
@@ -43,8 +42,8 @@ def fit(model, spec):
     for step in range(spec.steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x_train) - y_train))
-        gradients = tape.gradient(loss, [model.W, model.b])
-        model.optimizer.apply_gradients(zip(gradients, [model.W, model.b]))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         losses.append(loss.numpy())
     return losses
 
@@ -71,9 +70,8 @@ def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
 
 
-# read fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
-    model.optimizer.build([model.W, model.b])
+    model.optimizer.build(model.trainable_variables)
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).read(path).assert_consumed()
 
 

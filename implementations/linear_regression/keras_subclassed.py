@@ -36,7 +36,6 @@ class LinearModel(keras.Model):
         return {**super().get_config(), "units": self.units}
 
 
-# It makes its weights when first called: calling it on a keras.Input builds it.
 def build_model(spec):
     model = LinearModel(units=1)
     model(keras.Input(shape=(1,)))
@@ -74,7 +73,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)

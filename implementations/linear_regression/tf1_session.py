@@ -17,8 +17,7 @@ v1 = tf.compat.v1
 
 
 def build_model(spec):
-    graph = tf.Graph()
-    with graph.as_default():
+    with tf.Graph().as_default() as graph:
         # Prepare the data
         # Placeholders stand for the data; each Session.run feeds them arrays.
         x = v1.placeholder(tf.float32, shape=[None, 1], name="x")
@@ -54,11 +53,10 @@ def fit(model, spec):
 def evaluate(model, spec, losses):
     # Evaluate
     # Evaluating is running other ops of the same graph, fed other data.
-    session = model.session
-    mse, mae = session.run([model.loss, model.mean_absolute_error], feed_dict={model.x: spec.x_train,
-                                                                               model.y: spec.y_train})
-    predictions = session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
-    return TrainingResult(losses=np.array(losses), weights=session.run({"W": model.W, "b": model.b}),
+    mse, mae = model.session.run([model.loss, model.mean_absolute_error],
+                                 feed_dict={model.x: spec.x_train, model.y: spec.y_train})
+    predictions = model.session.run(model.hypothesis, feed_dict={model.x: spec.probe_inputs})
+    return TrainingResult(losses=np.array(losses), weights=model.session.run({"W": model.W, "b": model.b}),
                           predictions=predictions, metrics={"mse": float(mse), "mae": float(mae)})
 
 

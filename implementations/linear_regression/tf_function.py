@@ -22,37 +22,32 @@ def training_data(spec):
 # Build the model
 # A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LinearModel(tf.Module):
-    def __init__(self, W, b):
+    def __init__(self, W, b, learning_rate):
         self.W, self.b = tf.Variable(W), tf.Variable(b)
+        self.optimizer = keras.optimizers.SGD(learning_rate)
 
-    @tf.function
+    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.float32)])
     def __call__(self, x):
         return tf.matmul(x, self.W) + self.b
 
 
 def build_model(spec):
-    model = LinearModel(spec.initial_weights["W"], spec.initial_weights["b"])
-    model.optimizer = keras.optimizers.SGD(spec.learning_rate)
-    return model
+    return LinearModel(spec.initial_weights["W"], spec.initial_weights["b"], spec.learning_rate)
 
 
 def fit(model, spec):
     # Train
     # One step: the loss under a GradientTape, its gradient for each variable, the optimizer's update.
-    x_train, y_train = training_data(spec)
-
     @tf.function
     def train_step(x, y):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x) - y))
-        gradients = tape.gradient(loss, [model.W, model.b])
-        model.optimizer.apply_gradients(zip(gradients, [model.W, model.b]))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         return loss
 
-    losses = []
-    for step in range(spec.steps):
-        losses.append(train_step(x_train, y_train).numpy())
-    return losses
+    x_train, y_train = training_data(spec)
+    return [train_step(x_train, y_train).numpy() for step in range(spec.steps)]
 
 
 def evaluate(model, spec, losses):
@@ -65,7 +60,7 @@ def evaluate(model, spec, losses):
         mse.update_state(y, outputs)
         mae.update_state(y, outputs)
 
-    update_metrics(tf.constant(spec.x_train), tf.constant(spec.y_train))
+    update_metrics(*training_data(spec))
     return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
                           predictions=model(spec.probe_inputs).numpy(),
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
@@ -79,13 +74,11 @@ def train(spec=SPEC):
 # Save and resume
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
-    serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 1], tf.float32))
-    tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
+    tf.saved_model.save(model, f"{folder}/saved_model")
 
 
-# read fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
-    model.optimizer.build([model.W, model.b])
+    model.optimizer.build(model.trainable_variables)
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).read(path).assert_consumed()
 
 

@@ -6,9 +6,7 @@ The course (seed 002) drew W from N(0, 1) and took the loss as -log(clip(softmax
 Logits of size ~10 put the true class of many images below 1e-9, where the clip passes no
 gradient: those images teach nothing until another update happens to lift them. This
 script trains the course's program (TF2, GradientTape, SGD 0.1, 1000 batches of 256, in the
-spec's batch order) from each start with each loss and counts those images.
-
-Run: python -m tf_rosetta.implementations.logistic_mnist.course_negative_result
+spec's batch order) from each start with each loss and counts those images (README: The course's choices).
 """
 
 from tf_rosetta import implementations  # noqa: F401  (before TensorFlow: fixes its settings)
@@ -54,9 +52,7 @@ def train_course_program(spec, W_start, clipped: bool) -> dict:
         optimizer.apply_gradients(zip(gradients, [W, b]))
         return tf.reduce_sum(tf.cast(tf.gather(pred, y, batch_dims=1) < 1e-9, tf.int32))
 
-    below_clip = 0
-    for batch in spec.batch_indices:
-        below_clip += int(run_optimization(spec.x_train[batch], spec.y_train[batch]))
+    below_clip = sum(int(run_optimization(spec.x_train[batch], spec.y_train[batch])) for batch in spec.batch_indices)
     test_accuracy = accuracy(logistic_regression(spec.probe_inputs), spec.y_test)
     return {"accuracy": float(test_accuracy), "below_clip": below_clip}
 

@@ -37,7 +37,6 @@ class LogisticRegression(keras.Model):
         return {"classes": self.classes}
 
 
-# Calling it on a keras.Input of 784 features builds its weights.
 def build_model(spec):
     model = LogisticRegression(classes=10)
     model(keras.Input(shape=(784,)))
@@ -59,9 +58,8 @@ def fit(model, spec):
 def evaluate(model, spec, losses):
     # Evaluate
     # evaluate returns the loss and the compiled metrics; predict, the outputs for new inputs.
-    test_size = len(spec.probe_inputs)
-    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
-    logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
+    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=len(spec.y_test), verbose=0, return_dict=True)
+    logits = model.predict(spec.probe_inputs, batch_size=len(spec.probe_inputs), verbose=0)
     predictions = np.asarray(keras.layers.Softmax()(logits))  # a layer: Keras 2 and 3, any backend
     kernel, bias = model.dense.get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), weights={"W": kernel, "b": bias},
@@ -80,7 +78,6 @@ def save(model, folder):
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
     model.optimizer.build(model.trainable_variables)
     model.load_weights(path)

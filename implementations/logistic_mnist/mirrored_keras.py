@@ -4,10 +4,7 @@ Description: The Keras Sequential model built and compiled in a MirroredStrategy
 """
 
 # Setup
-# Keras under tf.distribute: a model built and compiled inside strategy.scope() gets mirrored
-# variables, one copy per device, and fit, evaluate and predict split every batch across the
-# replicas and sum their gradients. The devices are two logical CPUs standing in for two
-# GPUs (docs/distribute.md).
+# Keras under tf.distribute.MirroredStrategy, on two logical CPUs standing in for two GPUs (docs/distribute.md).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -18,8 +15,7 @@ from tf_rosetta.implementations.logistic_mnist.spec import SPEC
 
 
 # Prepare the data
-# tf.data streams the global batches, as on one device; fit distributes the Dataset: rows
-# 0-127 of every batch of 256 go to the replica on /cpu:0, rows 128-255 to /cpu:1.
+# The global batches, as on one device; fit distributes the Dataset: /cpu:0 gets rows 0-127 of each, /cpu:1 the rest.
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
@@ -27,9 +23,8 @@ def training_data(spec):
 
 
 # Build the model
-# The Sequential of one Dense(10), created, given the shared starting values and compiled
-# inside strategy.scope(), so its weights, the optimizer's state and the metrics are
-# mirrored. Keras divides each replica's summed loss by the global batch size itself.
+# Built and compiled in strategy.scope(): its weights, the optimizer's state and the metrics are mirrored.
+# Keras divides each replica's summed loss by the global batch size itself.
 def build_model(spec):
     strategy = tf.distribute.MirroredStrategy(two_logical_cpus())  # set before TensorFlow's first op
     with strategy.scope():
@@ -47,20 +42,17 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
-    # loss the loss of each batch before its update.
+    # One batch an epoch: history["loss"] holds the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
     # evaluate and predict are distributed too: the 1,000 test images in one batch, 500 on
     # each replica; the accuracy counts both halves, predict joins the halves' logits in order.
-    test_size = len(spec.probe_inputs)
-    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
-    logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
+    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=len(spec.y_test), verbose=0, return_dict=True)
+    logits = model.predict(spec.probe_inputs, batch_size=len(spec.probe_inputs), verbose=0)
     predictions = np.asarray(keras.layers.Softmax()(logits))  # a layer: Keras 2 and 3, any backend
     kernel, bias = model.layers[0].get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), weights={"W": kernel, "b": bias},

@@ -4,11 +4,8 @@ Description: The Keras Sequential model compiled in a MultiWorkerMirroredStrateg
 """
 
 # Setup
-# Keras under tf.distribute.MultiWorkerMirroredStrategy: every worker process runs the same
-# function, reads the cluster and its own index from TF_CONFIG, builds and compiles the model
-# inside strategy.scope(), and fit sums the replicas' gradients across the workers. Here
-# implementations.cluster starts two workers on 127.0.0.1 (docs/distribute.md). Keras 3's fit
-# fails under this strategy (keras-team/keras#20585); Keras 2 (tf_keras) runs it.
+# Keras under tf.distribute.MultiWorkerMirroredStrategy; implementations.cluster starts the workers here
+# (docs/distribute.md). Keras 3's fit fails under this strategy (keras-team/keras#20585); Keras 2 (tf_keras) runs it.
 import keras
 import numpy as np
 import tensorflow as tf
@@ -21,8 +18,7 @@ WORKERS = 2
 
 
 # Prepare the data
-# tf.data streams the global batches, as on one device; fit distributes the Dataset, and
-# tf.data's auto-sharding gives rows 0-127 of each batch of 256 to worker 0, 128-255 to worker 1.
+# The global batches, as on one device; tf.data's auto-sharding gives worker 0 rows 0-127 of each, worker 1 the rest.
 # tf-rosetta divergences multi_worker_input_split
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
@@ -31,8 +27,7 @@ def training_data(spec):
 
 
 # Build the model
-# The Sequential of one Dense(10), created, given the shared starting values and compiled
-# inside strategy.scope(), so its weights, the optimizer's state and the metrics are mirrored.
+# Built and compiled in strategy.scope(): its weights, the optimizer's state and the metrics are mirrored.
 def build_model(spec):
     strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG, then waits for all workers
     with strategy.scope():
@@ -50,21 +45,17 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
-    # loss the loss of each batch before its update. verbose=2 logs a line an epoch (in each
-    # worker's log, where the launcher reads its step).
+    # One batch an epoch: history["loss"] holds the loss of each batch before its update. verbose=2 logs
+    # a line an epoch, in each worker's log, where the launcher reads its step.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=2)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=2).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Each worker evaluates the trained model on all test images by itself (every worker
-    # holds the same weights).
-    test_size = len(spec.probe_inputs)
-    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
-    logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
+    # Each worker evaluates the trained model on all test images by itself (all hold the same weights).
+    scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=len(spec.y_test), verbose=0, return_dict=True)
+    logits = model.predict(spec.probe_inputs, batch_size=len(spec.probe_inputs), verbose=0)
     predictions = np.asarray(keras.layers.Softmax()(logits))  # a layer: Keras 2 and 3, any backend
     kernel, bias = model.layers[0].get_weights()
     return TrainingResult(losses=np.array(losses, dtype=np.float32), weights={"W": kernel, "b": bias},
@@ -72,14 +63,11 @@ def evaluate(model, spec, losses):
 
 
 def train_worker(spec):
-    """What each worker runs."""
     model = build_model(spec)
     return evaluate(model, spec, fit(model, spec))
 
 
 def train(spec=SPEC):
-    # WORKERS processes on this machine run train_worker, each with its TF_CONFIG; the chief's
-    # (worker 0's) result comes back. A worker that dies or hangs ends the run in one line.
     return cluster.run(train_worker, spec, workers=WORKERS)
 
 

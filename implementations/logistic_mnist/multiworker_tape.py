@@ -4,11 +4,7 @@ Description: The mirrored step across two worker processes that find each other 
 """
 
 # Setup
-# tf.distribute.MultiWorkerMirroredStrategy is MirroredStrategy across processes, normally on
-# separate machines: every worker runs the same function, reads the addresses of all workers
-# and its own index from the TF_CONFIG environment variable, and collective all-reduces over
-# gRPC sum the replicas' gradients. Worker 0 is the chief. Here implementations.cluster starts
-# two workers on 127.0.0.1 (docs/distribute.md).
+# tf.distribute.MultiWorkerMirroredStrategy, a replica in each worker; cluster.run starts two (docs/distribute.md).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -21,14 +17,11 @@ WORKERS = 2
 
 
 # Prepare the data
-# Each worker builds its own input: distribute_datasets_from_function calls dataset_fn in
-# every worker with its input_pipeline_id. Worker 0 takes rows 0-127 of every batch of 256,
-# worker 1 rows 128-255, the same split as MirroredStrategy's on one machine.
+# dataset_fn runs in each worker: worker 0 takes rows 0-127 of every batch of 256, worker 1 rows 128-255.
 def training_data(spec, strategy):
-    x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-
     def dataset_fn(context):
         # tf-rosetta divergences multi_worker_input_split: each worker's half, stated rather than auto-sharded
+        x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
         per_replica = context.get_per_replica_batch_size(spec.batch_size)
         first = context.input_pipeline_id * per_replica
         half_batches = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:, first:first + per_replica])
@@ -38,39 +31,35 @@ def training_data(spec, strategy):
 
 
 # Build the model
-# Variables (and the optimizer's) created in strategy.scope() are mirrored: one copy per
-# worker, kept equal.
+# Variables (the optimizer's too) created in strategy.scope() are mirrored: one copy per worker, kept equal.
 class LogisticRegression(tf.Module):
-    def __init__(self, W, b):
+    def __init__(self, W, b, learning_rate):
         self.W, self.b = tf.Variable(W, name="weight"), tf.Variable(b, name="bias")
+        self.optimizer = keras.optimizers.SGD(learning_rate)
 
     def __call__(self, x):
-        # bias_add, as Keras Dense does: its gradient sums the batch in another order than + b.
         return tf.nn.bias_add(tf.matmul(x, self.W), self.b)  # logits
 
 
 def build_model(spec):
     strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG, then waits for all workers
     with strategy.scope():
-        model = LogisticRegression(spec.initial_weights["W"], spec.initial_weights["b"])
-        model.optimizer = keras.optimizers.SGD(spec.learning_rate)
+        model = LogisticRegression(spec.initial_weights["W"], spec.initial_weights["b"], spec.learning_rate)
     model.strategy = strategy
     return model
 
 
 def fit(model, spec):
     # Train
-    # Each replica divides its examples' summed loss by the GLOBAL batch size, so the sum of
-    # the replicas' gradients, which apply_gradients all-reduces, is the whole batch's mean's.
-    # The workers step together: a step ends when the all-reduce has every worker's gradients.
+    # Each replica's loss is its rows' share of the batch's mean; apply_gradients all-reduces (sums) their gradients.
     def run_optimization(x, y):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
             per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x))
             # tf-rosetta divergences per_replica_loss_mean: divide by the global batch, not the replica's
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=spec.batch_size)
-        gradients = tape.gradient(loss, [model.W, model.b])
-        model.optimizer.apply_gradients(zip(gradients, [model.W, model.b]))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         return loss
 
     @tf.function
@@ -90,29 +79,20 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Outside strategy.run a mirrored variable reads as this worker's copy: each worker
-    # evaluates the trained model by itself (every worker holds the same weights).
-    @tf.function
-    def accuracy(logits, true_y):
-        correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
-        return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-
+    # Outside strategy.run a mirrored variable reads as this worker's copy: each worker evaluates by itself.
     test_logits = model(spec.probe_inputs)
-    test_accuracy = accuracy(test_logits, spec.y_test)
-    predictions = tf.nn.softmax(test_logits)
+    correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
+    test_accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
     return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
-                          predictions=predictions.numpy(), metrics={"accuracy": float(test_accuracy)})
+                          predictions=tf.nn.softmax(test_logits).numpy(), metrics={"accuracy": float(test_accuracy)})
 
 
 def train_worker(spec):
-    """What each worker runs."""
     model = build_model(spec)
     return evaluate(model, spec, fit(model, spec))
 
 
 def train(spec=SPEC):
-    # WORKERS processes on this machine run train_worker, each with its TF_CONFIG; the chief's
-    # (worker 0's) result comes back. A worker that dies or hangs ends the run in one line.
     return cluster.run(train_worker, spec, workers=WORKERS)
 
 

@@ -17,8 +17,7 @@ v1 = tf.compat.v1
 
 
 def build_model(spec):
-    graph = tf.Graph()
-    with graph.as_default():
+    with tf.Graph().as_default() as graph:
         # Prepare the data
         # Placeholders stand for the data; each Session.run feeds them arrays.
         x = v1.placeholder(tf.float32, shape=[None, 784], name="x")
@@ -28,7 +27,6 @@ def build_model(spec):
         # minimize adds the gradient and update ops: running train_op is one step.
         W = v1.get_variable("weight", initializer=spec.initial_weights["W"])
         b = v1.get_variable("bias", initializer=spec.initial_weights["b"])
-        # bias_add, as Keras Dense does: its gradient sums the batch in another order than + b.
         logits = tf.nn.bias_add(tf.matmul(x, W), b)
         hypothesis = tf.nn.softmax(logits)
         # tf-rosetta divergences cross_entropy_on_probabilities
@@ -58,11 +56,10 @@ def fit(model, spec):
 def evaluate(model, spec, losses):
     # Evaluate
     # Evaluating is running other ops of the same graph, fed other data.
-    session = model.session
     fetches = [model.hypothesis, model.accuracy]
-    predictions, test_accuracy = session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
-    return TrainingResult(losses=np.array(losses), weights=session.run({"W": model.W, "b": model.b}),
-                          predictions=predictions, metrics={"accuracy": float(test_accuracy)})
+    predictions, accuracy = model.session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
+    return TrainingResult(losses=np.array(losses), weights=model.session.run({"W": model.W, "b": model.b}),
+                          predictions=predictions, metrics={"accuracy": float(accuracy)})
 
 
 def train(spec=SPEC):

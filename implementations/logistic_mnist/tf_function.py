@@ -24,19 +24,17 @@ def training_data(spec):
 # Build the model
 # A tf.Module holds the weights as tf.Variables; Keras's SGD optimizer applies the updates.
 class LogisticRegression(tf.Module):
-    def __init__(self, W, b):
+    def __init__(self, W, b, learning_rate):
         self.W, self.b = tf.Variable(W, name="weight"), tf.Variable(b, name="bias")
+        self.optimizer = keras.optimizers.SGD(learning_rate)
 
-    @tf.function
+    @tf.function(input_signature=[tf.TensorSpec([None, 784], tf.float32)])
     def __call__(self, x):
-        # bias_add, as Keras Dense does: its gradient sums the batch in another order than + b.
         return tf.nn.bias_add(tf.matmul(x, self.W), self.b)  # logits
 
 
 def build_model(spec):
-    model = LogisticRegression(spec.initial_weights["W"], spec.initial_weights["b"])
-    model.optimizer = keras.optimizers.SGD(spec.learning_rate)
-    return model
+    return LogisticRegression(spec.initial_weights["W"], spec.initial_weights["b"], spec.learning_rate)
 
 
 def fit(model, spec):
@@ -47,14 +45,11 @@ def fit(model, spec):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x)))
-        gradients = tape.gradient(loss, [model.W, model.b])
-        model.optimizer.apply_gradients(zip(gradients, [model.W, model.b]))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
         return loss
 
-    losses = []
-    for batch_x, batch_y in training_data(spec):
-        losses.append(run_optimization(batch_x, batch_y).numpy())
-    return losses
+    return [run_optimization(batch_x, batch_y).numpy() for batch_x, batch_y in training_data(spec)]
 
 
 def evaluate(model, spec, losses):
@@ -66,10 +61,9 @@ def evaluate(model, spec, losses):
         return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
 
     test_logits = model(spec.probe_inputs)
-    test_accuracy = accuracy(test_logits, spec.y_test)
-    predictions = tf.nn.softmax(test_logits)
     return TrainingResult(losses=np.array(losses), weights={"W": model.W.numpy(), "b": model.b.numpy()},
-                          predictions=predictions.numpy(), metrics={"accuracy": float(test_accuracy)})
+                          predictions=tf.nn.softmax(test_logits).numpy(),
+                          metrics={"accuracy": float(accuracy(test_logits, spec.y_test))})
 
 
 def train(spec=SPEC):
@@ -80,13 +74,11 @@ def train(spec=SPEC):
 # Save and resume
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
-    serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 784], tf.float32))
-    tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
+    tf.saved_model.save(model, f"{folder}/saved_model")
 
 
-# read fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
-    model.optimizer.build([model.W, model.b])
+    model.optimizer.build(model.trainable_variables)
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).read(path).assert_consumed()
 
 
