@@ -60,11 +60,6 @@ def evaluate(model, spec, losses):
                           metrics={"mse": float(mse.result()), "mae": float(mae.result())})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 # Save and resume
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
@@ -76,4 +71,5 @@ def restore(model, path):
 
 
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

@@ -63,11 +63,6 @@ def evaluate(model, spec, losses):
                           metrics={"accuracy": float(accuracy(test_logits, spec.y_test))})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 # Save and resume
 def save(model, folder):
     tf.train.Checkpoint(W=model.W, b=model.b, optimizer=model.optimizer).write(f"{folder}/ckpt")
@@ -79,4 +74,5 @@ def restore(model, path):
 
 
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

@@ -53,11 +53,6 @@ def evaluate(model, spec, losses):
                           predictions=predictions, metrics={"accuracy": float(scores["accuracy"])})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 # Save and resume
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
@@ -71,4 +66,5 @@ def restore(model, path):
 
 
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

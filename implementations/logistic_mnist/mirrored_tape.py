@@ -74,10 +74,6 @@ def evaluate(model, spec, losses):
                           predictions=tf.nn.softmax(test_logits).numpy(), metrics={"accuracy": float(test_accuracy)})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

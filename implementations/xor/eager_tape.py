@@ -64,11 +64,6 @@ def evaluate(model, spec, losses):
                           metrics={"accuracy": float(accuracy.result())})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 # Save and resume
 def save(model, folder):
     tf.train.Checkpoint(**model.weights, optimizer=model.optimizer).write(f"{folder}/ckpt")
@@ -80,4 +75,5 @@ def restore(model, path):
 
 
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

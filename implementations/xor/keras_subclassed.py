@@ -61,11 +61,6 @@ def evaluate(model, spec, losses):
                           metrics={"accuracy": scores["binary_accuracy"]})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 # Save and resume
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
@@ -79,4 +74,5 @@ def restore(model, path):
 
 
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))
