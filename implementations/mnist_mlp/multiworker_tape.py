@@ -4,12 +4,8 @@ Description: The mirrored step across two worker processes that find each other 
 """
 
 # Setup
-# tf.distribute.MultiWorkerMirroredStrategy is MirroredStrategy across processes, normally on
-# separate machines: every worker runs the same function, reads the addresses of all workers
-# and its own index from the TF_CONFIG environment variable, and collective all-reduces over
-# gRPC sum the replicas' gradients. Worker 0 is the chief. Here implementations.cluster starts
-# two workers on 127.0.0.1. BatchNorm's statistics and the dropout masks stay the whole
-# batch's, as on one device (docs/distribute.md: Agreement).
+# MultiWorkerMirroredStrategy: the mirrored step in worker processes that find each other through TF_CONFIG
+# (docs/distribute.md); implementations.cluster starts two on 127.0.0.1. Worker 0 is the chief.
 import keras
 import numpy as np
 import tensorflow as tf
@@ -22,9 +18,8 @@ WORKERS = 2
 
 
 # Prepare the data
-# Each worker builds its own input: distribute_datasets_from_function calls dataset_fn in
-# every worker with its input_pipeline_id. Worker 0 takes rows 0-63 of every batch of 128,
-# worker 1 rows 64-127, the same split as MirroredStrategy's on one machine.
+# distribute_datasets_from_function calls dataset_fn in every worker: worker 0 takes rows 0-63 of every batch
+# of 128, worker 1 rows 64-127, as MirroredStrategy splits it on one machine.
 def training_data(spec, strategy):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
 
@@ -39,21 +34,25 @@ def training_data(spec, strategy):
 
 
 # Build the model
-# Variables created in strategy.scope() are mirrored, one copy per worker; the moving
-# averages, equal on every replica, are written once (ONLY_FIRST_REPLICA).
+# Created in strategy.scope(), the variables and Adam's are mirrored; the moving averages are written once.
 class MLP(tf.Module):
     def __init__(self, spec):
-        self.spec, weights = spec, spec.initial_weights
+        self.spec, self.strategy, weights = spec, tf.distribute.get_strategy(), spec.initial_weights
         self.W1, self.gamma, self.beta = (tf.Variable(weights[name], name=name) for name in ("W1", "gamma", "beta"))
         self.moving_mean, self.moving_variance = (
             tf.Variable(weights[name], trainable=False, name=name, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             for name in ("moving_mean", "moving_variance"))
         self.W2, self.b2 = tf.Variable(weights["W2"], name="W2"), tf.Variable(weights["b2"], name="b2")
         self.trained = [self.W1, self.gamma, self.beta, self.W2, self.b2]
+        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+        self.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                               epsilon=spec.epsilon)
+        self.optimizer.build(self.trained)  # Adam's moments, here and not in the step
 
     def __call__(self, x, training, step=None):
         spec, momentum = self.spec, self.spec.batchnorm_momentum
         hidden = tf.matmul(tf.reshape(x, [-1, 784]), self.W1)
+        mean, variance = self.moving_mean, self.moving_variance
         if training:
             # tf-rosetta divergences batchnorm_per_replica_statistics: the global batch's statistics
             context = tf.distribute.get_replica_context()
@@ -63,37 +62,25 @@ class MLP(tf.Module):
             # tf-rosetta divergences moving_average_update: Keras's formula
             self.moving_mean.assign(self.moving_mean * momentum + mean * (1.0 - momentum))
             self.moving_variance.assign(self.moving_variance * momentum + variance * (1.0 - momentum))
-        else:
-            mean, variance = self.moving_mean, self.moving_variance
         hidden = tf.nn.relu(tf.nn.batch_normalization(hidden, mean, variance, offset=self.beta, scale=self.gamma,
                                                       variance_epsilon=spec.batchnorm_epsilon))
         if training:
             # tf-rosetta divergences replica_dropout_masks: this replica's rows of the batch's mask
             rows = tf.shape(hidden)[0]
-            first = tf.distribute.get_replica_context().replica_id_in_sync_group * rows
             uniform = tf.random.stateless_uniform([spec.batch_size, spec.hidden_units], seed=[spec.dropout_seed, step])
-            keep = tf.slice(uniform, [first, 0], [rows, spec.hidden_units]) >= spec.dropout_rate
+            keep = tf.slice(uniform, [context.replica_id_in_sync_group * rows, 0], [rows, -1]) >= spec.dropout_rate
             hidden = hidden * (1 / (1 - spec.dropout_rate)) * tf.cast(keep, hidden.dtype)
         return tf.nn.bias_add(tf.matmul(hidden, self.W2), self.b2)  # logits
 
 
 def build_model(spec):
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG, then waits for all workers
-    with strategy.scope():
-        model = MLP(spec)
-        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-        model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                                epsilon=spec.epsilon)
-        model.optimizer.build(model.trained)  # Adam's moments, mirrored too: not made in the step
-    model.strategy = strategy
-    return model
+    with tf.distribute.MultiWorkerMirroredStrategy().scope():  # reads TF_CONFIG, then waits for all workers
+        return MLP(spec)
 
 
 def fit(model, spec):
     # Train
-    # Each replica divides its examples' summed loss by the GLOBAL batch size, so the sum of
-    # the replicas' gradients, which apply_gradients all-reduces, is the whole batch's mean's.
-    # The workers step together: a step ends when the all-reduces have every worker's sums.
+    # Each replica divides its summed loss by the GLOBAL batch size: the replicas' gradients sum to the batch's.
     def run_optimization(x, y, step):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
@@ -105,13 +92,10 @@ def fit(model, spec):
         return loss
 
     @tf.function
-    def distributed_step(iterator, step):
-        batch_x, batch_y = next(iterator)  # inside the traced step: no Python round trip a batch
-        per_replica_losses = model.strategy.run(run_optimization, args=(batch_x, batch_y, step))
+    def distributed_step(iterator, step):  # next(iterator) inside the traced step: no Python round trip a batch
+        per_replica_losses = model.strategy.run(run_optimization, args=(*next(iterator), step))
         return model.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_losses, axis=None)  # the batch's
-
-    losses = []
-    iterator = iter(training_data(spec, model.strategy))
+    losses, iterator = [], iter(training_data(spec, model.strategy))
     for step in range(spec.steps):
         # The step (it picks the dropout mask) as a tensor: a Python int would trace a graph a step.
         losses.append(distributed_step(iterator, tf.constant(step, tf.int64)).numpy())
@@ -122,15 +106,10 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Inference mode (the moving statistics, no dropout), traced, outside strategy.run: a
-    # mirrored variable reads as this worker's copy, so each worker runs the model by itself.
-    @tf.function
-    def accuracy(logits, true_y):
-        correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
-        return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-
+    # Inference mode, traced, outside strategy.run: a mirrored variable reads as this worker's copy.
     test_logits = tf.function(model.__call__)(spec.probe_inputs, training=False)
-    test_accuracy = accuracy(test_logits, spec.y_test)
+    correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
+    test_accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
     weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
                           metrics={"accuracy": float(test_accuracy)})
@@ -143,8 +122,7 @@ def train_worker(spec):
 
 
 def train(spec=SPEC):
-    # WORKERS processes on this machine run train_worker, each with its TF_CONFIG; the chief's
-    # (worker 0's) result comes back. A worker that dies or hangs ends the run in one line.
+    # WORKERS processes run train_worker, each with its TF_CONFIG; the chief's result comes back.
     return cluster.run(train_worker, spec, workers=WORKERS)
 
 
