@@ -62,8 +62,7 @@ def fit(model, spec):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x, True, step)))
-        gradients = tape.gradient(loss, model.trained)
-        model.optimizer.apply_gradients(zip(gradients, model.trained))
+        model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trained), model.trained))
         return loss
     batches = training_data(spec).enumerate(int(model.optimizer.iterations))
     return [run_optimization(batch_x, batch_y, step).numpy() for step, (batch_x, batch_y) in batches]
@@ -74,10 +73,9 @@ def evaluate(model, spec, losses):
     # Inference mode on the test images; the accuracy with eager ops.
     test_logits = model(spec.probe_inputs, training=False)
     correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
-    test_accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
     weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
-                          metrics={"accuracy": float(test_accuracy)})
+                          metrics={"accuracy": float(tf.reduce_mean(tf.cast(correct_prediction, tf.float32)))})
 
 
 def train(spec=SPEC):

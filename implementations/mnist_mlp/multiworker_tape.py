@@ -4,8 +4,7 @@ Description: The mirrored step across two worker processes that find each other 
 """
 
 # Setup
-# MultiWorkerMirroredStrategy: the mirrored step in worker processes that find each other through TF_CONFIG
-# (docs/distribute.md); implementations.cluster starts two on 127.0.0.1. Worker 0 is the chief.
+# MultiWorkerMirroredStrategy: worker processes that find each other through TF_CONFIG (docs/distribute.md).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -18,19 +17,14 @@ WORKERS = 2
 
 
 # Prepare the data
-# distribute_datasets_from_function calls dataset_fn in every worker: worker 0 takes rows 0-63 of every batch
-# of 128, worker 1 rows 64-127, as MirroredStrategy splits it on one machine.
-def training_data(spec, strategy):
+# Each worker builds its half of every batch (its input context): worker 0 rows 0-63 of 128, worker 1 rows 64-127.
+def training_data(spec, context):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-
-    def dataset_fn(context):
-        # tf-rosetta divergences multi_worker_input_split: each worker's half, stated rather than auto-sharded
-        per_replica = context.get_per_replica_batch_size(spec.batch_size)
-        first = context.input_pipeline_id * per_replica
-        half_batches = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:, first:first + per_replica])
-        return half_batches.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
-
-    return strategy.distribute_datasets_from_function(dataset_fn)
+    # tf-rosetta divergences multi_worker_input_split: each worker's half, stated rather than auto-sharded
+    per_replica = context.get_per_replica_batch_size(spec.batch_size)
+    first = context.input_pipeline_id * per_replica
+    half_batches = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:, first:first + per_replica])
+    return half_batches.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
 
 # Build the model
@@ -39,8 +33,8 @@ class MLP(tf.Module):
     def __init__(self, spec):
         self.spec, self.strategy, weights = spec, tf.distribute.get_strategy(), spec.initial_weights
         self.W1, self.gamma, self.beta = (tf.Variable(weights[name], name=name) for name in ("W1", "gamma", "beta"))
-        self.moving_mean, self.moving_variance = (
-            tf.Variable(weights[name], trainable=False, name=name, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.moving_mean, self.moving_variance = (tf.Variable(
+            weights[name], trainable=False, name=name, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             for name in ("moving_mean", "moving_variance"))
         self.W2, self.b2 = tf.Variable(weights["W2"], name="W2"), tf.Variable(weights["b2"], name="b2")
         self.trained = [self.W1, self.gamma, self.beta, self.W2, self.b2]
@@ -50,12 +44,11 @@ class MLP(tf.Module):
         self.optimizer.build(self.trained)  # Adam's moments, here and not in the step
 
     def __call__(self, x, training, step=None):
-        spec, momentum = self.spec, self.spec.batchnorm_momentum
+        spec, momentum, context = self.spec, self.spec.batchnorm_momentum, tf.distribute.get_replica_context()
         hidden = tf.matmul(tf.reshape(x, [-1, 784]), self.W1)
         mean, variance = self.moving_mean, self.moving_variance
         if training:
             # tf-rosetta divergences batchnorm_per_replica_statistics: the global batch's statistics
-            context = tf.distribute.get_replica_context()
             mean = context.all_reduce("sum", tf.reduce_sum(hidden, axis=0)) / spec.batch_size
             squared = tf.math.squared_difference(hidden, tf.stop_gradient(mean))
             variance = context.all_reduce("sum", tf.reduce_sum(squared, axis=0)) / spec.batch_size
@@ -87,17 +80,15 @@ def fit(model, spec):
             per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x, True, step))
             # tf-rosetta divergences per_replica_loss_mean: divide by the global batch, not the replica's
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=spec.batch_size)
-        gradients = tape.gradient(loss, model.trained)
-        model.optimizer.apply_gradients(zip(gradients, model.trained))
+        model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trained), model.trained))
         return loss
 
     @tf.function
     def distributed_step(iterator, step):  # next(iterator) inside the traced step: no Python round trip a batch
-        per_replica_losses = model.strategy.run(run_optimization, args=(*next(iterator), step))
-        return model.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_losses, axis=None)  # the batch's
-    losses, iterator = [], iter(training_data(spec, model.strategy))
+        return model.strategy.reduce("SUM", model.strategy.run(run_optimization, (*next(iterator), step)), axis=None)
+    losses = []
+    iterator = iter(model.strategy.distribute_datasets_from_function(lambda context: training_data(spec, context)))
     for step in range(spec.steps):
-        # The step (it picks the dropout mask) as a tensor: a Python int would trace a graph a step.
         losses.append(distributed_step(iterator, tf.constant(step, tf.int64)).numpy())
         if (step + 1) % 50 == 0:
             print(f"step {step + 1}: loss {losses[-1]:.4f}")  # in each worker's log, where the launcher reads its step
@@ -109,14 +100,12 @@ def evaluate(model, spec, losses):
     # Inference mode, traced, outside strategy.run: a mirrored variable reads as this worker's copy.
     test_logits = tf.function(model.__call__)(spec.probe_inputs, training=False)
     correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
-    test_accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
     weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
-                          metrics={"accuracy": float(test_accuracy)})
+                          metrics={"accuracy": float(tf.reduce_mean(tf.cast(correct_prediction, tf.float32)))})
 
 
-def train_worker(spec):
-    """What each worker runs."""
+def train_worker(spec):  # what each worker runs
     model = build_model(spec)
     return evaluate(model, spec, fit(model, spec))
 
