@@ -22,7 +22,7 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds the tf.Variables and the optimizer, and computes the logits eagerly, like NumPy.
+# A tf.Module holds the tf.Variables and computes the logits eagerly, like NumPy.
 class MLP(tf.Module):
     def __init__(self, spec):
         self.spec, weights = spec, spec.initial_weights
@@ -31,9 +31,6 @@ class MLP(tf.Module):
                                                   for name in ("moving_mean", "moving_variance"))
         self.W2, self.b2 = tf.Variable(weights["W2"], name="W2"), tf.Variable(weights["b2"], name="b2")
         self.trained = [self.W1, self.gamma, self.beta, self.W2, self.b2]
-        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-        self.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                               epsilon=spec.epsilon)
 
     def __call__(self, x, training, step=None):
         spec, momentum = self.spec, self.spec.batchnorm_momentum
@@ -52,7 +49,11 @@ class MLP(tf.Module):
 
 
 def build_model(spec):
-    return MLP(spec)
+    model = MLP(spec)
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+    model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                            epsilon=spec.epsilon)
+    return model
 
 
 def fit(model, spec):

@@ -111,8 +111,7 @@ def train_worker(spec):  # what each worker runs
 
 
 def train(spec=SPEC):
-    # WORKERS processes run train_worker, each with its TF_CONFIG; the chief's result comes back.
-    return cluster.run(train_worker, spec, workers=WORKERS)
+    return cluster.run(train_worker, spec, workers=WORKERS)  # the chief's result; each worker gets its TF_CONFIG
 
 
 if __name__ == "__main__":

@@ -31,9 +31,6 @@ class MLP(tf.Module):
                                                   for name in ("moving_mean", "moving_variance"))
         self.W2, self.b2 = tf.Variable(weights["W2"], name="W2"), tf.Variable(weights["b2"], name="b2")
         self.trained = [self.W1, self.gamma, self.beta, self.W2, self.b2]
-        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-        self.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                               epsilon=spec.epsilon)
 
     @tf.function
     def __call__(self, x, training, step=None):
@@ -53,7 +50,11 @@ class MLP(tf.Module):
 
 
 def build_model(spec):
-    return MLP(spec)
+    model = MLP(spec)
+    # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+    model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                            epsilon=spec.epsilon)
+    return model
 
 
 def fit(model, spec):
