@@ -40,9 +40,8 @@ def build_model(spec):
     model.summary()
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-    model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                                  epsilon=spec.epsilon),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
+    model.compile(optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     return model
 
 
@@ -50,8 +49,7 @@ def fit(model, spec):
     # Train
     # One batch an epoch makes the history's loss the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
@@ -70,18 +68,15 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# .weights.h5 holds the weights and the optimizer's state, to train on; .keras the whole model
-# with its configuration; the SavedModel serves the logits without Python.
+# .weights.h5: the weights and the optimizer's state; .keras: the model and its configuration; SavedModel: serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills the optimizer's variables only once they exist: build them first. The
-# file holds no Dropout seed generator (its state [seed, t] counts the training calls).
 def restore(model, path):
-    model.optimizer.build(model.trainable_variables)
+    model.optimizer.build(model.trainable_variables)  # load_weights fills only the variables that exist
     model.load_weights(path)
     dropout = model.layers[-2]
     # tf-rosetta divergences keras_seed_state_not_saved

@@ -24,14 +24,11 @@ def training_data(spec):
 
 
 # Build the model
-# The course's SequentialModel (seed 002). Registered, with get_config giving its constructor's
-# arguments, so that keras.models.load_model can rebuild it from a .keras file.
+# The course's SequentialModel (seed 002); registered, with get_config, so that load_model rebuilds it from .keras.
 @keras.saving.register_keras_serializable(package="tf_rosetta")
 class SequentialModel(keras.Model):
     def __init__(self, hidden_units=128, classes=10, dropout_rate=0.2, dropout_seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.hidden_units, self.classes = hidden_units, classes
-        self.dropout_rate, self.dropout_seed = dropout_rate, dropout_seed
         self.flatten = keras.layers.Flatten()
         self.dense_1 = keras.layers.Dense(hidden_units, use_bias=False)
         self.batch_norm = keras.layers.BatchNormalization()
@@ -40,31 +37,26 @@ class SequentialModel(keras.Model):
         self.dense_2 = keras.layers.Dense(classes)
 
     def call(self, x, training=None):
-        # The layers that train differently get fit's training=True, evaluate's and predict's False.
         # tf-rosetta divergences keras_training_flag
-        x = self.flatten(x)
-        x = self.dense_1(x)
-        x = self.batch_norm(x, training=training)
-        x = keras.activations.relu(x)
+        x = self.dense_1(self.flatten(x))
+        x = keras.activations.relu(self.batch_norm(x, training=training))
         x = self.dropout(x, training=training)
         return self.dense_2(x)  # logits
 
     def get_config(self):
-        return {**super().get_config(), "hidden_units": self.hidden_units, "classes": self.classes,
-                "dropout_rate": self.dropout_rate, "dropout_seed": self.dropout_seed}
+        return {**super().get_config(), "hidden_units": self.dense_1.units, "classes": self.dense_2.units,
+                "dropout_rate": self.dropout.rate, "dropout_seed": self.dropout.seed}
 
 
 def build_model(spec):
-    model = SequentialModel(hidden_units=128, classes=10, dropout_rate=spec.dropout_rate,
-                            dropout_seed=spec.dropout_seed)
+    model = SequentialModel(dropout_rate=spec.dropout_rate, dropout_seed=spec.dropout_seed)
     model(keras.Input(shape=(28, 28)))  # builds the weights
     model.set_weights([spec.initial_weights[name] for name in NAMES])
     model.summary()
     # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
     # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-    model.compile(optimizer=keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                                  epsilon=spec.epsilon),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2, epsilon=spec.epsilon)
+    model.compile(optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     return model
 
 
@@ -72,8 +64,7 @@ def fit(model, spec):
     # Train
     # One batch an epoch makes the history's loss the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
@@ -92,18 +83,15 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# .weights.h5 holds the weights and the optimizer's state, to train on; .keras the whole model
-# with its configuration; the SavedModel serves the logits without Python.
+# .weights.h5: the weights and the optimizer's state; .keras: the model and its configuration; SavedModel: serving.
 def save(model, folder):
     model.save_weights(f"{folder}/model.weights.h5")
     model.save(f"{folder}/model.keras")
     model.export(f"{folder}/saved_model", verbose=False)
 
 
-# load_weights fills the optimizer's variables only once they exist: build them first. The
-# file holds no Dropout seed generator (its state [seed, t] counts the training calls).
 def restore(model, path):
-    model.optimizer.build(model.trainable_variables)
+    model.optimizer.build(model.trainable_variables)  # load_weights fills only the variables that exist
     model.load_weights(path)
     # tf-rosetta divergences keras_seed_state_not_saved
     model.dropout.seed_generator.state.assign([model.dropout.seed, int(model.optimizer.iterations)])

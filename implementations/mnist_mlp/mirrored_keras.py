@@ -4,11 +4,7 @@ Description: The Keras Sequential model built and compiled in a MirroredStrategy
 """
 
 # Setup
-# Keras under tf.distribute: a model built and compiled inside strategy.scope() gets mirrored
-# variables, one copy per device, and fit, evaluate and predict split every batch across the
-# replicas and sum their gradients. The devices are two logical CPUs standing in for two
-# GPUs. BatchNorm's statistics and the dropout masks stay the whole batch's, as on one device
-# (docs/distribute.md: Agreement).
+# Keras under tf.distribute.MirroredStrategy on two logical CPUs standing in for two GPUs (README: Past one device).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -17,10 +13,11 @@ from tf_rosetta.implementations.contract import TrainingResult
 from tf_rosetta.implementations.devices import two_logical_cpus
 from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
+NAMES = ("W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2")  # model.get_weights()'s order
+
 
 # Prepare the data
-# tf.data streams the global batches, as on one device; fit distributes the Dataset: rows
-# 0-63 of every batch of 128 go to the replica on /cpu:0, rows 64-127 to /cpu:1.
+# fit distributes the Dataset: rows 0-63 of every batch of 128 to the replica on /cpu:0, rows 64-127 to /cpu:1.
 def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
@@ -28,14 +25,10 @@ def training_data(spec):
 
 
 # Build the model
-# The one-device model's layers, created, given the shared starting values and compiled inside
-# strategy.scope(). BatchNormalization(synchronized=True) all-reduces the replicas' sums, so
-# each normalizes with the global batch's mean and variance.
+# The one-device model, built and compiled in strategy.scope(); BatchNorm all-reduces the replicas' sums.
 # tf-rosetta divergences replica_dropout_masks: this replica's rows of the batch's mask
 class GlobalBatchDropout(keras.layers.Dropout):
-    """Keras's Dropout draws a mask for the rows it is given: under a strategy, the same mask on
-    every replica. This one draws the whole batch's, [seed, t] at its t-th training call from the
-    layer's own seed stream, and keeps this replica's rows."""
+    """Draws the whole batch's mask, [seed, t] at its t-th training call, and keeps this replica's rows."""
 
     def call(self, inputs, training=False):
         if not training:
@@ -61,9 +54,7 @@ def build_model(spec):
             GlobalBatchDropout(spec.dropout_rate, seed=spec.dropout_seed),
             keras.layers.Dense(10),
         ])
-        weights = spec.initial_weights
-        model.set_weights([weights["W1"], weights["gamma"], weights["beta"], weights["moving_mean"],
-                           weights["moving_variance"], weights["W2"], weights["b2"]])
+        model.set_weights([spec.initial_weights[name] for name in NAMES])
         model.summary()
         # tf-rosetta divergences cross_entropy_on_probabilities: logits out, from_logits=True
         # tf-rosetta divergences adam_epsilon adam_one_minus_beta
@@ -75,27 +66,19 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # fit draws one batch an epoch from the repeated Dataset, which makes the history's
-    # loss the loss of each batch before its update.
+    # One batch an epoch makes the history's loss the loss of each batch before its update.
     # tf-rosetta divergences fit_logs_running_mean
-    history = model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0)
-    return history.history["loss"]
+    return model.fit(training_data(spec), epochs=spec.steps, steps_per_epoch=1, verbose=0).history["loss"]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # evaluate and predict are distributed too, in inference mode (the moving statistics, no
-    # dropout): the test images in one batch, half on each replica; predict joins the halves.
+    # evaluate and predict are distributed too, in inference mode: half the test images on each replica.
     test_size = len(spec.probe_inputs)
     scores = model.evaluate(spec.probe_inputs, spec.y_test, batch_size=test_size, verbose=0, return_dict=True)
     logits = model.predict(spec.probe_inputs, batch_size=test_size, verbose=0)
-    dense_1, batch_norm, _, _, dense_2 = model.layers[1:]  # after Flatten
-    (W1,), (W2, b2) = dense_1.get_weights(), dense_2.get_weights()
-    gamma, beta, moving_mean, moving_variance = batch_norm.get_weights()
-    weights = {"W1": W1, "gamma": gamma, "beta": beta, "moving_mean": moving_mean,
-               "moving_variance": moving_variance, "W2": W2, "b2": b2}
-    return TrainingResult(losses=np.array(losses, dtype=np.float32), weights=weights, predictions=logits,
-                          metrics={"accuracy": float(scores["accuracy"])})
+    return TrainingResult(losses=np.array(losses, dtype=np.float32), weights=dict(zip(NAMES, model.get_weights())),
+                          predictions=logits, metrics={"accuracy": float(scores["accuracy"])})
 
 
 def train(spec=SPEC):

@@ -4,11 +4,7 @@ Description: The tf.function step on two replicas: each takes half of every batc
 """
 
 # Setup
-# tf.distribute.MirroredStrategy keeps a copy of every variable on each of its devices and
-# runs the step on each (a replica) with its part of the batch; an all-reduce sums the
-# replicas' gradients, and every copy applies the same update. The devices are two logical
-# CPUs standing in for two GPUs. BatchNorm's statistics and the dropout masks stay the whole
-# batch's, as on one device (docs/distribute.md: Agreement).
+# tf.distribute.MirroredStrategy on two logical CPUs standing in for two GPUs (README: Past one device).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -19,105 +15,84 @@ from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
 
 # Prepare the data
-# tf.data streams the global batches, as on one device; the strategy's distributed dataset
-# gives rows 0-63 of every batch of 128 to the replica on /cpu:0, rows 64-127 to /cpu:1.
-def training_data(spec, strategy):
+# tf.data streams the batches; distributed, rows 0-63 of each go to the replica on /cpu:0, rows 64-127 to /cpu:1.
+def training_data(spec):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
     train_data = tf.data.Dataset.from_tensor_slices(spec.batch_indices)
-    train_data = train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
-    return strategy.experimental_distribute_dataset(train_data)
+    return train_data.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
 
 # Build the model
-# Variables created in strategy.scope() are mirrored, one copy per replica; the moving
-# averages, equal on every replica, are written once (ONLY_FIRST_REPLICA).
+# Created in strategy.scope(), the variables and Adam's are mirrored; the moving averages are written once.
 class MLP(tf.Module):
     def __init__(self, spec):
-        self.spec, weights = spec, spec.initial_weights
+        self.spec, self.strategy, weights = spec, tf.distribute.get_strategy(), spec.initial_weights
         self.W1, self.gamma, self.beta = (tf.Variable(weights[name], name=name) for name in ("W1", "gamma", "beta"))
-        self.moving_mean, self.moving_variance = (
-            tf.Variable(weights[name], trainable=False, name=name, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.moving_mean, self.moving_variance = (tf.Variable(
+            weights[name], trainable=False, name=name, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             for name in ("moving_mean", "moving_variance"))
         self.W2, self.b2 = tf.Variable(weights["W2"], name="W2"), tf.Variable(weights["b2"], name="b2")
         self.trained = [self.W1, self.gamma, self.beta, self.W2, self.b2]
+        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+        self.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                               epsilon=spec.epsilon)
+        self.optimizer.build(self.trained)  # Adam's moments, here and not in the step
 
     def __call__(self, x, training, step=None):
-        spec, momentum = self.spec, self.spec.batchnorm_momentum
+        spec, momentum, context = self.spec, self.spec.batchnorm_momentum, tf.distribute.get_replica_context()
         hidden = tf.matmul(tf.reshape(x, [-1, 784]), self.W1)
+        mean, variance = self.moving_mean, self.moving_variance
         if training:
             # tf-rosetta divergences batchnorm_per_replica_statistics: the global batch's statistics
-            context = tf.distribute.get_replica_context()
             mean = context.all_reduce("sum", tf.reduce_sum(hidden, axis=0)) / spec.batch_size
             squared = tf.math.squared_difference(hidden, tf.stop_gradient(mean))
             variance = context.all_reduce("sum", tf.reduce_sum(squared, axis=0)) / spec.batch_size
             # tf-rosetta divergences moving_average_update: Keras's formula
             self.moving_mean.assign(self.moving_mean * momentum + mean * (1.0 - momentum))
             self.moving_variance.assign(self.moving_variance * momentum + variance * (1.0 - momentum))
-        else:
-            mean, variance = self.moving_mean, self.moving_variance
         hidden = tf.nn.relu(tf.nn.batch_normalization(hidden, mean, variance, offset=self.beta, scale=self.gamma,
                                                       variance_epsilon=spec.batchnorm_epsilon))
         if training:
             # tf-rosetta divergences replica_dropout_masks: this replica's rows of the batch's mask
             rows = tf.shape(hidden)[0]
-            first = tf.distribute.get_replica_context().replica_id_in_sync_group * rows
             uniform = tf.random.stateless_uniform([spec.batch_size, spec.hidden_units], seed=[spec.dropout_seed, step])
-            keep = tf.slice(uniform, [first, 0], [rows, spec.hidden_units]) >= spec.dropout_rate
+            keep = tf.slice(uniform, [context.replica_id_in_sync_group * rows, 0], [rows, -1]) >= spec.dropout_rate
             hidden = hidden * (1 / (1 - spec.dropout_rate)) * tf.cast(keep, hidden.dtype)
         return tf.nn.bias_add(tf.matmul(hidden, self.W2), self.b2)  # logits
 
 
 def build_model(spec):
-    strategy = tf.distribute.MirroredStrategy(two_logical_cpus())  # set before TensorFlow's first op
-    with strategy.scope():
-        model = MLP(spec)
-        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-        model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                                epsilon=spec.epsilon)
-        model.optimizer.build(model.trained)  # Adam's moments, mirrored too: not made in the step
-    model.strategy = strategy
-    return model
+    with tf.distribute.MirroredStrategy(two_logical_cpus()).scope():  # the devices set before TensorFlow's first op
+        return MLP(spec)
 
 
 def fit(model, spec):
     # Train
-    # Each replica divides its examples' summed loss by the GLOBAL batch size, so the sum of
-    # the replicas' gradients, which apply_gradients all-reduces, is the whole batch's mean's.
+    # Each replica divides its summed loss by the GLOBAL batch size: the replicas' gradients sum to the batch's.
     def run_optimization(x, y, step):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
             per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x, True, step))
             # tf-rosetta divergences per_replica_loss_mean: divide by the global batch, not the replica's
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=spec.batch_size)
-        gradients = tape.gradient(loss, model.trained)
-        model.optimizer.apply_gradients(zip(gradients, model.trained))
+        model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trained), model.trained))
         return loss
 
     @tf.function
-    def distributed_step(iterator, step):
-        batch_x, batch_y = next(iterator)  # inside the traced step: no Python round trip a batch
-        per_replica_losses = model.strategy.run(run_optimization, args=(batch_x, batch_y, step))
-        return model.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_losses, axis=None)  # the batch's
-
-    iterator = iter(training_data(spec, model.strategy))
-    # The step (it picks the dropout mask) as a tensor: a Python int would trace a graph a step.
-    return [distributed_step(iterator, tf.constant(step, tf.int64)).numpy() for step in range(spec.steps)]
+    def distributed_step(iterator, step):  # next(iterator) inside the traced step: no Python round trip a batch
+        return model.strategy.reduce("SUM", model.strategy.run(run_optimization, (*next(iterator), step)), axis=None)
+    iterator = iter(model.strategy.experimental_distribute_dataset(training_data(spec)))
+    return [distributed_step(iterator, step).numpy() for step in tf.range(spec.steps, dtype=tf.int64)]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Inference mode (the moving statistics, no dropout), traced, outside strategy.run: a
-    # mirrored variable reads as its copy on /cpu:0, so the model runs there as on one device.
-    @tf.function
-    def accuracy(logits, true_y):
-        correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
-        return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-
+    # Inference mode, traced, outside strategy.run: a mirrored variable reads as its copy on /cpu:0.
     test_logits = tf.function(model.__call__)(spec.probe_inputs, training=False)
-    test_accuracy = accuracy(test_logits, spec.y_test)
+    correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
     weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
-                          metrics={"accuracy": float(test_accuracy)})
+                          metrics={"accuracy": float(tf.reduce_mean(tf.cast(correct_prediction, tf.float32)))})
 
 
 def train(spec=SPEC):

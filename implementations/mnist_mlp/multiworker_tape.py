@@ -4,12 +4,7 @@ Description: The mirrored step across two worker processes that find each other 
 """
 
 # Setup
-# tf.distribute.MultiWorkerMirroredStrategy is MirroredStrategy across processes, normally on
-# separate machines: every worker runs the same function, reads the addresses of all workers
-# and its own index from the TF_CONFIG environment variable, and collective all-reduces over
-# gRPC sum the replicas' gradients. Worker 0 is the chief. Here implementations.cluster starts
-# two workers on 127.0.0.1. BatchNorm's statistics and the dropout masks stay the whole
-# batch's, as on one device (docs/distribute.md: Agreement).
+# MultiWorkerMirroredStrategy: worker processes that find each other through TF_CONFIG (docs/distribute.md).
 import keras
 import numpy as np
 import tensorflow as tf
@@ -22,98 +17,78 @@ WORKERS = 2
 
 
 # Prepare the data
-# Each worker builds its own input: distribute_datasets_from_function calls dataset_fn in
-# every worker with its input_pipeline_id. Worker 0 takes rows 0-63 of every batch of 128,
-# worker 1 rows 64-127, the same split as MirroredStrategy's on one machine.
-def training_data(spec, strategy):
+# Each worker builds its half of every batch (its input context): worker 0 rows 0-63 of 128, worker 1 rows 64-127.
+def training_data(spec, context):
     x_train, y_train = tf.constant(spec.x_train), tf.constant(spec.y_train)
-
-    def dataset_fn(context):
-        # tf-rosetta divergences multi_worker_input_split: each worker's half, stated rather than auto-sharded
-        per_replica = context.get_per_replica_batch_size(spec.batch_size)
-        first = context.input_pipeline_id * per_replica
-        half_batches = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:, first:first + per_replica])
-        return half_batches.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
-
-    return strategy.distribute_datasets_from_function(dataset_fn)
+    # tf-rosetta divergences multi_worker_input_split: each worker's half, stated rather than auto-sharded
+    per_replica = context.get_per_replica_batch_size(spec.batch_size)
+    first = context.input_pipeline_id * per_replica
+    half_batches = tf.data.Dataset.from_tensor_slices(spec.batch_indices[:, first:first + per_replica])
+    return half_batches.map(lambda batch: (tf.gather(x_train, batch), tf.gather(y_train, batch))).prefetch(1)
 
 
 # Build the model
-# Variables created in strategy.scope() are mirrored, one copy per worker; the moving
-# averages, equal on every replica, are written once (ONLY_FIRST_REPLICA).
+# Created in strategy.scope(), the variables and Adam's are mirrored; the moving averages are written once.
 class MLP(tf.Module):
     def __init__(self, spec):
-        self.spec, weights = spec, spec.initial_weights
+        self.spec, self.strategy, weights = spec, tf.distribute.get_strategy(), spec.initial_weights
         self.W1, self.gamma, self.beta = (tf.Variable(weights[name], name=name) for name in ("W1", "gamma", "beta"))
-        self.moving_mean, self.moving_variance = (
-            tf.Variable(weights[name], trainable=False, name=name, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.moving_mean, self.moving_variance = (tf.Variable(
+            weights[name], trainable=False, name=name, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
             for name in ("moving_mean", "moving_variance"))
         self.W2, self.b2 = tf.Variable(weights["W2"], name="W2"), tf.Variable(weights["b2"], name="b2")
         self.trained = [self.W1, self.gamma, self.beta, self.W2, self.b2]
+        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
+        self.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
+                                               epsilon=spec.epsilon)
+        self.optimizer.build(self.trained)  # Adam's moments, here and not in the step
 
     def __call__(self, x, training, step=None):
-        spec, momentum = self.spec, self.spec.batchnorm_momentum
+        spec, momentum, context = self.spec, self.spec.batchnorm_momentum, tf.distribute.get_replica_context()
         hidden = tf.matmul(tf.reshape(x, [-1, 784]), self.W1)
+        mean, variance = self.moving_mean, self.moving_variance
         if training:
             # tf-rosetta divergences batchnorm_per_replica_statistics: the global batch's statistics
-            context = tf.distribute.get_replica_context()
             mean = context.all_reduce("sum", tf.reduce_sum(hidden, axis=0)) / spec.batch_size
             squared = tf.math.squared_difference(hidden, tf.stop_gradient(mean))
             variance = context.all_reduce("sum", tf.reduce_sum(squared, axis=0)) / spec.batch_size
             # tf-rosetta divergences moving_average_update: Keras's formula
             self.moving_mean.assign(self.moving_mean * momentum + mean * (1.0 - momentum))
             self.moving_variance.assign(self.moving_variance * momentum + variance * (1.0 - momentum))
-        else:
-            mean, variance = self.moving_mean, self.moving_variance
         hidden = tf.nn.relu(tf.nn.batch_normalization(hidden, mean, variance, offset=self.beta, scale=self.gamma,
                                                       variance_epsilon=spec.batchnorm_epsilon))
         if training:
             # tf-rosetta divergences replica_dropout_masks: this replica's rows of the batch's mask
             rows = tf.shape(hidden)[0]
-            first = tf.distribute.get_replica_context().replica_id_in_sync_group * rows
             uniform = tf.random.stateless_uniform([spec.batch_size, spec.hidden_units], seed=[spec.dropout_seed, step])
-            keep = tf.slice(uniform, [first, 0], [rows, spec.hidden_units]) >= spec.dropout_rate
+            keep = tf.slice(uniform, [context.replica_id_in_sync_group * rows, 0], [rows, -1]) >= spec.dropout_rate
             hidden = hidden * (1 / (1 - spec.dropout_rate)) * tf.cast(keep, hidden.dtype)
         return tf.nn.bias_add(tf.matmul(hidden, self.W2), self.b2)  # logits
 
 
 def build_model(spec):
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG, then waits for all workers
-    with strategy.scope():
-        model = MLP(spec)
-        # tf-rosetta divergences adam_epsilon adam_one_minus_beta
-        model.optimizer = keras.optimizers.Adam(spec.learning_rate, beta_1=spec.beta_1, beta_2=spec.beta_2,
-                                                epsilon=spec.epsilon)
-        model.optimizer.build(model.trained)  # Adam's moments, mirrored too: not made in the step
-    model.strategy = strategy
-    return model
+    with tf.distribute.MultiWorkerMirroredStrategy().scope():  # reads TF_CONFIG, then waits for all workers
+        return MLP(spec)
 
 
 def fit(model, spec):
     # Train
-    # Each replica divides its examples' summed loss by the GLOBAL batch size, so the sum of
-    # the replicas' gradients, which apply_gradients all-reduces, is the whole batch's mean's.
-    # The workers step together: a step ends when the all-reduces have every worker's sums.
+    # Each replica divides its summed loss by the GLOBAL batch size: the replicas' gradients sum to the batch's.
     def run_optimization(x, y, step):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
             per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x, True, step))
             # tf-rosetta divergences per_replica_loss_mean: divide by the global batch, not the replica's
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=spec.batch_size)
-        gradients = tape.gradient(loss, model.trained)
-        model.optimizer.apply_gradients(zip(gradients, model.trained))
+        model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trained), model.trained))
         return loss
 
     @tf.function
-    def distributed_step(iterator, step):
-        batch_x, batch_y = next(iterator)  # inside the traced step: no Python round trip a batch
-        per_replica_losses = model.strategy.run(run_optimization, args=(batch_x, batch_y, step))
-        return model.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_losses, axis=None)  # the batch's
-
+    def distributed_step(iterator, step):  # next(iterator) inside the traced step: no Python round trip a batch
+        return model.strategy.reduce("SUM", model.strategy.run(run_optimization, (*next(iterator), step)), axis=None)
     losses = []
-    iterator = iter(training_data(spec, model.strategy))
+    iterator = iter(model.strategy.distribute_datasets_from_function(lambda context: training_data(spec, context)))
     for step in range(spec.steps):
-        # The step (it picks the dropout mask) as a tensor: a Python int would trace a graph a step.
         losses.append(distributed_step(iterator, tf.constant(step, tf.int64)).numpy())
         if (step + 1) % 50 == 0:
             print(f"step {step + 1}: loss {losses[-1]:.4f}")  # in each worker's log, where the launcher reads its step
@@ -122,30 +97,21 @@ def fit(model, spec):
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # Inference mode (the moving statistics, no dropout), traced, outside strategy.run: a
-    # mirrored variable reads as this worker's copy, so each worker runs the model by itself.
-    @tf.function
-    def accuracy(logits, true_y):
-        correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
-        return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-
+    # Inference mode, traced, outside strategy.run: a mirrored variable reads as this worker's copy.
     test_logits = tf.function(model.__call__)(spec.probe_inputs, training=False)
-    test_accuracy = accuracy(test_logits, spec.y_test)
+    correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
     weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
-                          metrics={"accuracy": float(test_accuracy)})
+                          metrics={"accuracy": float(tf.reduce_mean(tf.cast(correct_prediction, tf.float32)))})
 
 
-def train_worker(spec):
-    """What each worker runs."""
+def train_worker(spec):  # what each worker runs
     model = build_model(spec)
     return evaluate(model, spec, fit(model, spec))
 
 
 def train(spec=SPEC):
-    # WORKERS processes on this machine run train_worker, each with its TF_CONFIG; the chief's
-    # (worker 0's) result comes back. A worker that dies or hangs ends the run in one line.
-    return cluster.run(train_worker, spec, workers=WORKERS)
+    return cluster.run(train_worker, spec, workers=WORKERS)  # the chief's result; each worker gets its TF_CONFIG
 
 
 if __name__ == "__main__":

@@ -4,8 +4,7 @@ Description: The oracle: the network in float32 NumPy, BatchNorm, dropout, cross
 """
 
 # Setup
-# NumPy has no layers and no autodiff: the forward pass, every gradient and Adam are written
-# out in the order of TensorFlow's ops; the dropout masks come from the spec (README).
+# No layers, no autodiff: the forward pass, every gradient and Adam in TensorFlow's order; the masks from the spec.
 import numpy as np
 
 from tf_rosetta.implementations.contract import TrainingResult
@@ -44,8 +43,7 @@ def train(spec=SPEC):
         logits = dropped @ weights["W2"] + weights["b2"]
         return logits, (x, hidden, mean, rsqrt, inv, normalized, dropped)
 
-    learning_rate, beta_1, beta_2, epsilon = (np.float32(value) for value in
-                                              [spec.learning_rate, spec.beta_1, spec.beta_2, spec.epsilon])
+    learning_rate, beta_1, beta_2, epsilon = np.float32([spec.learning_rate, spec.beta_1, spec.beta_2, spec.epsilon])
     one = np.float32(1)
     m = {name: np.zeros_like(weights[name]) for name in trained}
     v = {name: np.zeros_like(weights[name]) for name in trained}
@@ -69,7 +67,6 @@ def train(spec=SPEC):
         d_dropped = d_logits @ weights["W2"].T
         d_activated = np.where(keep, d_dropped, np.float32(0)) * keep_scale
         d_normalized = d_activated * (normalized > 0)  # ReLU's slope is 0 at 0, as in TensorFlow
-        # normalized = hidden * inv + (beta - mean * inv)
         d_beta = d_normalized.sum(axis=0)
         d_inv = (d_normalized * hidden).sum(axis=0) + (-d_beta) * mean
         d_mean = (-d_beta) * inv

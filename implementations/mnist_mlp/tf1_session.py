@@ -14,48 +14,34 @@ from tf_rosetta.implementations.contract import TrainingResult
 from tf_rosetta.implementations.mnist_mlp.spec import SPEC
 
 v1 = tf.compat.v1
-NAMES = ("W1", "gamma", "beta", "moving_mean", "moving_variance", "W2", "b2")
 
 
 def build_model(spec):
-    graph = tf.Graph()
-    with graph.as_default():
+    with tf.Graph().as_default() as graph:
         # Prepare the data
         # Placeholders for a batch; `training` (False unless fed) switches BatchNorm and dropout.
-        x = v1.placeholder(tf.float32, shape=[None, 28, 28], name="x")
-        y = v1.placeholder(tf.int32, shape=[None], name="y")
+        x, y = v1.placeholder(tf.float32, [None, 28, 28], name="x"), v1.placeholder(tf.int32, [None], name="y")
         training = v1.placeholder_with_default(False, shape=[], name="training")
 
         # Build the model
         # BatchNorm by hand (README); the global step, which train_op counts, numbers the masks.
-        weights = spec.initial_weights
-        W1 = v1.get_variable("W1", initializer=weights["W1"])
-        gamma = v1.get_variable("gamma", initializer=weights["gamma"])
-        beta = v1.get_variable("beta", initializer=weights["beta"])
-        moving_mean = v1.get_variable("moving_mean", initializer=weights["moving_mean"], trainable=False)
-        moving_variance = v1.get_variable("moving_variance", initializer=weights["moving_variance"], trainable=False)
-        W2 = v1.get_variable("W2", initializer=weights["W2"])
-        b2 = v1.get_variable("b2", initializer=weights["b2"])
+        weights, momentum = spec.initial_weights, spec.batchnorm_momentum
+        W1, gamma, beta = (v1.get_variable(name, initializer=weights[name]) for name in ("W1", "gamma", "beta"))
+        moving_mean, moving_variance = (v1.get_variable(name, initializer=weights[name], trainable=False)
+                                        for name in ("moving_mean", "moving_variance"))
+        W2, b2 = (v1.get_variable(name, initializer=weights[name]) for name in ("W2", "b2"))
         global_step = v1.train.get_or_create_global_step()
-        momentum = spec.batchnorm_momentum
-
         hidden = tf.matmul(tf.reshape(x, [-1, 784]), W1)
         batch_mean, batch_variance = tf.nn.moments(hidden, axes=[0])
         # tf-rosetta divergences moving_average_update: Keras's formula
-        v1.add_to_collection(v1.GraphKeys.UPDATE_OPS,
-                             v1.assign(moving_mean, moving_mean * momentum + batch_mean * (1.0 - momentum)))
-        v1.add_to_collection(v1.GraphKeys.UPDATE_OPS,
-                             v1.assign(moving_variance, moving_variance * momentum + batch_variance * (1.0 - momentum)))
-        mean, variance = tf.cond(training, lambda: (batch_mean, batch_variance),
-                                 lambda: (moving_mean, moving_variance))
-        hidden = tf.nn.batch_normalization(hidden, mean, variance, offset=beta, scale=gamma,
-                                           variance_epsilon=spec.batchnorm_epsilon)
-        hidden = tf.nn.relu(hidden)
+        for moving, batch in ((moving_mean, batch_mean), (moving_variance, batch_variance)):
+            v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, moving.assign(moving * momentum + batch * (1.0 - momentum)))
+        mean, variance = tf.cond(training, lambda: (batch_mean, batch_variance), lambda: (moving_mean, moving_variance))
+        hidden = tf.nn.relu(tf.nn.batch_normalization(hidden, mean, variance, offset=beta, scale=gamma,
+                                                      variance_epsilon=spec.batchnorm_epsilon))
         # tf-rosetta divergences stateful_dropout_seed: Keras's masks, seed [s, step]
-        hidden = tf.cond(training,
-                         lambda: tf.nn.experimental.stateless_dropout(hidden, rate=spec.dropout_rate,
-                                                                      seed=[spec.dropout_seed, global_step]),
-                         lambda: hidden)
+        hidden = tf.cond(training, lambda: tf.nn.experimental.stateless_dropout(
+            hidden, spec.dropout_rate, seed=[spec.dropout_seed, global_step]), lambda: hidden)
         logits = tf.nn.bias_add(tf.matmul(hidden, W2), b2)
 
         # tf-rosetta divergences cross_entropy_on_probabilities
@@ -70,29 +56,24 @@ def build_model(spec):
         saver = v1.train.Saver()  # every variable of the graph, by name
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
+    variables = dict(zip(spec.initial_weights, [W1, gamma, beta, moving_mean, moving_variance, W2, b2]))
     return SimpleNamespace(session=session, saver=saver, x=x, y=y, training=training, loss=loss, train_op=train_op,
-                           logits=logits, accuracy=accuracy,
-                           weights=dict(zip(NAMES, [W1, gamma, beta, moving_mean, moving_variance, W2, b2])))
+                           logits=logits, accuracy=accuracy, weights=variables)
 
 
 def fit(model, spec):
     # Train
-    # Each Session.run of [loss, train_op] in training mode computes the batch's loss, moves the
-    # moving averages (UPDATE_OPS) and applies one Adam update.
-    losses = []
-    for batch in spec.batch_indices[:spec.steps]:
-        feed = {model.x: spec.x_train[batch], model.y: spec.y_train[batch], model.training: True}
-        loss_value, _ = model.session.run([model.loss, model.train_op], feed_dict=feed)
-        losses.append(loss_value)
-    return losses
+    # Each Session.run of [loss, train_op], training fed True: the batch's loss, UPDATE_OPS, one Adam update.
+    feeds = ({model.x: spec.x_train[batch], model.y: spec.y_train[batch], model.training: True}
+             for batch in spec.batch_indices[:spec.steps])
+    return [model.session.run([model.loss, model.train_op], feed_dict=feed)[0] for feed in feeds]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
     # Other ops of the same graph, `training` left False: the accuracy and the test logits.
-    session, fetches = model.session, [model.accuracy, model.logits]
-    test_accuracy, test_logits = session.run(fetches, feed_dict={model.x: spec.probe_inputs, model.y: spec.y_test})
-    weights = session.run(model.weights)
+    fetches = [model.accuracy, model.logits, model.weights]
+    test_accuracy, test_logits, weights = model.session.run(fetches, {model.x: spec.probe_inputs, model.y: spec.y_test})
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits,
                           metrics={"accuracy": float(test_accuracy)})
 
@@ -104,8 +85,7 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# Saver.save writes a name-based checkpoint (model.ckpt.index and .data files); restore
-# assigns every variable from one, Adam's state and the global step too.
+# Saver.save writes a name-based checkpoint; restore assigns every variable from one, Adam's state and step too.
 def save(model, folder):
     with model.session.graph.as_default():
         model.saver.save(model.session, f"{folder}/model.ckpt")

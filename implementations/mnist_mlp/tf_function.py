@@ -22,42 +22,30 @@ def training_data(spec):
 
 
 # Build the model
-# A tf.Module holds the tf.Variables, created outside the traced functions. Stateless
-# dropout is a pure function of [seed, step]: tracing freezes no random state.
+# The eager program's tf.Module, its __call__ traced; stateless dropout traces no random state.
 class MLP(tf.Module):
     def __init__(self, spec):
-        weights = spec.initial_weights
-        self.W1 = tf.Variable(weights["W1"], name="W1")
-        self.gamma = tf.Variable(weights["gamma"], name="gamma")
-        self.beta = tf.Variable(weights["beta"], name="beta")
-        self.moving_mean = tf.Variable(weights["moving_mean"], trainable=False, name="moving_mean")
-        self.moving_variance = tf.Variable(weights["moving_variance"], trainable=False, name="moving_variance")
-        self.W2 = tf.Variable(weights["W2"], name="W2")
-        self.b2 = tf.Variable(weights["b2"], name="b2")
-        self.momentum, self.epsilon = spec.batchnorm_momentum, spec.batchnorm_epsilon
-        self.dropout_rate, self.dropout_seed = spec.dropout_rate, spec.dropout_seed
-
-    @property
-    def trained(self):
-        return [self.W1, self.gamma, self.beta, self.W2, self.b2]
+        self.spec, weights = spec, spec.initial_weights
+        self.W1, self.gamma, self.beta = (tf.Variable(weights[name], name=name) for name in ("W1", "gamma", "beta"))
+        self.moving_mean, self.moving_variance = (tf.Variable(weights[name], trainable=False, name=name)
+                                                  for name in ("moving_mean", "moving_variance"))
+        self.W2, self.b2 = tf.Variable(weights["W2"], name="W2"), tf.Variable(weights["b2"], name="b2")
+        self.trained = [self.W1, self.gamma, self.beta, self.W2, self.b2]
 
     @tf.function
     def __call__(self, x, training, step=None):
+        spec, momentum = self.spec, self.spec.batchnorm_momentum
         hidden = tf.matmul(tf.reshape(x, [-1, 784]), self.W1)
+        mean, variance = tf.nn.moments(hidden, axes=[0]) if training else (self.moving_mean, self.moving_variance)
         if training:
-            mean, variance = tf.nn.moments(hidden, axes=[0])
             # tf-rosetta divergences moving_average_update: Keras's formula
-            self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
-            self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
-        else:
-            mean, variance = self.moving_mean, self.moving_variance
-        hidden = tf.nn.batch_normalization(hidden, mean, variance, offset=self.beta, scale=self.gamma,
-                                           variance_epsilon=self.epsilon)
-        hidden = tf.nn.relu(hidden)
+            self.moving_mean.assign(self.moving_mean * momentum + mean * (1.0 - momentum))
+            self.moving_variance.assign(self.moving_variance * momentum + variance * (1.0 - momentum))
+        hidden = tf.nn.relu(tf.nn.batch_normalization(hidden, mean, variance, offset=self.beta, scale=self.gamma,
+                                                      variance_epsilon=spec.batchnorm_epsilon))
         if training:
             # tf-rosetta divergences stateful_dropout_seed: Keras's masks, seed [s, step]
-            hidden = tf.nn.experimental.stateless_dropout(hidden, rate=self.dropout_rate,
-                                                          seed=[self.dropout_seed, step])
+            hidden = tf.nn.experimental.stateless_dropout(hidden, spec.dropout_rate, seed=[spec.dropout_seed, step])
         return tf.nn.bias_add(tf.matmul(hidden, self.W2), self.b2)  # logits
 
 
@@ -71,37 +59,26 @@ def build_model(spec):
 
 def fit(model, spec):
     # Train
-    # The traced step runs on each batch without going back through Python op by op; the step
-    # number (the optimizer's count, which numbers the masks) comes in as a tensor, not a new trace.
+    # The optimizer's step count numbers the batches (and the masks): a tensor, not a new trace a step.
     @tf.function
     def run_optimization(x, y, step):
         with tf.GradientTape() as tape:
             # tf-rosetta divergences cross_entropy_on_probabilities
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=y, logits=model(x, training=True, step=step)))
-        gradients = tape.gradient(loss, model.trained)
-        model.optimizer.apply_gradients(zip(gradients, model.trained))
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x, True, step)))
+        model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trained), model.trained))
         return loss
-
-    losses = []
-    for step, (batch_x, batch_y) in training_data(spec).enumerate(int(model.optimizer.iterations)):
-        losses.append(run_optimization(batch_x, batch_y, step).numpy())
-    return losses
+    batches = training_data(spec).enumerate(int(model.optimizer.iterations))
+    return [run_optimization(batch_x, batch_y, step).numpy() for step, (batch_x, batch_y) in batches]
 
 
 def evaluate(model, spec, losses):
     # Evaluate
-    # training=False traces a second graph of the model.
-    @tf.function
-    def accuracy(logits, true_y):
-        correct_prediction = tf.equal(tf.argmax(logits, 1), tf.cast(true_y, tf.int64))
-        return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
-
+    # training=False traces a second graph of the model; the accuracy with eager ops on its logits.
     test_logits = model(spec.probe_inputs, training=False)
-    test_accuracy = accuracy(test_logits, spec.y_test)
+    correct_prediction = tf.equal(tf.argmax(test_logits, 1), tf.cast(spec.y_test, tf.int64))
     weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
-                          metrics={"accuracy": float(test_accuracy)})
+                          metrics={"accuracy": float(tf.reduce_mean(tf.cast(correct_prediction, tf.float32)))})
 
 
 def train(spec=SPEC):
@@ -110,18 +87,15 @@ def train(spec=SPEC):
 
 
 # Save and resume
-# A tf.train.Checkpoint of the model saves what it tracks, under their attribute names: the
-# variables and the optimizer's (Adam's moments, its step count): ckpt.index and .data files.
-# The SavedModel serves __call__ in inference mode, for any batch of images, without Python.
+# A tf.train.Checkpoint holds the variables and Adam's state; the SavedModel serves __call__ without Python.
 def save(model, folder):
     tf.train.Checkpoint(model).write(f"{folder}/ckpt")
     serve = model.__call__.get_concrete_function(tf.TensorSpec([None, 28, 28], tf.float32), training=False)
     tf.saved_model.save(model, f"{folder}/saved_model", signatures=serve)
 
 
-# read fills the optimizer's variables only once they exist: build them first.
 def restore(model, path):
-    model.optimizer.build(model.trained)
+    model.optimizer.build(model.trained)  # read fills the optimizer's variables only once they exist
     tf.train.Checkpoint(model).read(path).assert_consumed()
 
 
