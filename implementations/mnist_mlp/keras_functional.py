@@ -61,11 +61,6 @@ def evaluate(model, spec, losses):
                           predictions=logits, metrics={"accuracy": float(scores["accuracy"])})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 # Save and resume
 # .weights.h5: the weights and the optimizer's state; .keras: the model and its configuration; SavedModel: serving.
 def save(model, folder):
@@ -83,4 +78,5 @@ def restore(model, path):
 
 
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

@@ -81,10 +81,6 @@ def evaluate(model, spec, losses):
                           predictions=logits, metrics={"accuracy": float(scores["accuracy"])})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

@@ -81,6 +81,7 @@ def fit(model, spec):
     @tf.function
     def distributed_step(iterator, step):  # next(iterator) inside the traced step: no Python round trip a batch
         return model.strategy.reduce("SUM", model.strategy.run(run_optimization, (*next(iterator), step)), axis=None)
+
     iterator = iter(model.strategy.experimental_distribute_dataset(training_data(spec)))
     return [distributed_step(iterator, step).numpy() for step in tf.range(spec.steps, dtype=tf.int64)]
 
@@ -95,10 +96,6 @@ def evaluate(model, spec, losses):
                           metrics={"accuracy": float(tf.reduce_mean(tf.cast(correct_prediction, tf.float32)))})
 
 
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
-
-
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))

@@ -86,6 +86,7 @@ def fit(model, spec):
     @tf.function
     def distributed_step(iterator, step):  # next(iterator) inside the traced step: no Python round trip a batch
         return model.strategy.reduce("SUM", model.strategy.run(run_optimization, (*next(iterator), step)), axis=None)
+
     losses = []
     iterator = iter(model.strategy.distribute_datasets_from_function(lambda context: training_data(spec, context)))
     for step in range(spec.steps):

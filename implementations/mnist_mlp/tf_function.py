@@ -67,6 +67,7 @@ def fit(model, spec):
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=model(x, True, step)))
         model.optimizer.apply_gradients(zip(tape.gradient(loss, model.trained), model.trained))
         return loss
+
     batches = training_data(spec).enumerate(int(model.optimizer.iterations))
     return [run_optimization(batch_x, batch_y, step).numpy() for step, (batch_x, batch_y) in batches]
 
@@ -79,11 +80,6 @@ def evaluate(model, spec, losses):
     weights = {name: getattr(model, name).numpy() for name in spec.initial_weights}
     return TrainingResult(losses=np.array(losses), weights=weights, predictions=test_logits.numpy(),
                           metrics={"accuracy": float(tf.reduce_mean(tf.cast(correct_prediction, tf.float32)))})
-
-
-def train(spec=SPEC):
-    model = build_model(spec)
-    return evaluate(model, spec, fit(model, spec))
 
 
 # Save and resume
@@ -100,4 +96,5 @@ def restore(model, path):
 
 
 if __name__ == "__main__":
-    SPEC.report(train())
+    model = build_model(SPEC)
+    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))
