@@ -16,6 +16,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -197,6 +198,10 @@ def _run_program(task: str, program: str, spec: TaskSpec | None = None) -> Style
         run.error = f"{task} {program}: {error}"
     except Exception as error:  # noqa: BLE001  (a malformed result is that style's failure)
         run.error = f"{task} {program}: its result does not fit the task's layout: {_one_line(error)}"
+    finally:
+        # The program's files are read: its run folder (auto_mpg: logs, best checkpoint) is the harness's to remove.
+        if getattr(result, "run_folder", None):
+            shutil.rmtree(result.run_folder, ignore_errors=True)
     return run
 
 

@@ -12,6 +12,7 @@ import contextlib
 import io
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,12 @@ def run_alone(task: str, program: str) -> dict:
     finally:
         spec_class.report = real_report
     assert len(reported) == 1, f"{task} {program} called its spec's report {len(reported)} times, not once"
-    return {**arrays_of(run_files.read_back(task, program, reported[0])), "printed": np.array(printed.getvalue()),
+    try:
+        arrays = arrays_of(run_files.read_back(task, program, reported[0]))
+    finally:
+        if reported[0].run_folder:
+            shutil.rmtree(reported[0].run_folder, ignore_errors=True)
+    return {**arrays, "printed": np.array(printed.getvalue()),
             **{f"settings/{name}": np.array(os.environ.get(name, "unset")) for name in SETTINGS}}
 
 

@@ -2,11 +2,13 @@
 files, held to the oracle's series by the judge, and a best checkpoint that must hold the restored weights."""
 
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tf_rosetta.comparisons import agreement, judge, run_files
+from tf_rosetta.implementations import registry
 from tf_rosetta.implementations.checkpoint_layout import OBJECT_VALUE, TF_CHECKPOINT, Layout
 from tf_rosetta.implementations.contract import TrainingResult
 
@@ -107,3 +109,10 @@ def test_the_best_checkpoint_must_hold_the_weights_the_program_restored(tmp_path
     moved = dict(weights, b=np.nextafter(weights["b"], np.float32(2)))
     with pytest.raises(run_files.FileProblem, match=r"holds other weights than those it restored: b \(up to 1.19e-07"):
         run_files.check_best_checkpoint(layout, TrainingResult(**{**restored.__dict__, "weights": moved}))
+
+
+def test_the_harness_removes_each_programs_run_folder_once_it_is_read(comparison_of):
+    runs = {program: run for program, run in comparison_of("auto_mpg").runs.items() if program != registry.ORACLE}
+    folders = [run.result.run_folder for run in runs.values() if run.result is not None]
+    assert len(folders) == len(runs) and all(folders), "every auto_mpg style returns its run folder"
+    assert not [folder for folder in folders if Path(folder).exists()], "left behind after the harness read them"
