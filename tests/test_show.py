@@ -160,9 +160,9 @@ def test_terminal_columns_show_every_line_of_both_once_in_order(left, right):
 def test_terminal_columns_put_equal_lines_face_to_face():
     output = show.terminal_columns(TASK, "eager_tape", "tf_function", width=160)
     row = next(r for r in output.splitlines() if "optimizer = keras.optimizers.SGD" in r)
-    assert row.count("optimizer = keras.optimizers.SGD(spec.learning_rate)") == 2
+    assert row.count("self.optimizer = keras.optimizers.SGD(learning_rate)") == 2
     assert row[(160 - 3) // 2 + 1] == " ", "an identical line is unmarked"
-    added = next(r for r in output.splitlines() if "def train_step(x, y):" in r)
+    added = next(r for r in output.splitlines() if "return [train_step(x_train, y_train)" in r)
     assert added[(160 - 3) // 2 + 1] == ">", "a line only tf_function has is marked >"
 
 
@@ -245,5 +245,5 @@ def test_diff_lines_are_unified_diffs():
     a, b = _source("eager_tape"), _source("tf_function")
     lines = pages.diff_lines(a, b, "eager_tape.py", "tf_function.py")
     assert lines[:2] == ["--- eager_tape.py", "+++ tf_function.py"]
-    assert "+    @tf.function" in lines and "+        losses.append(train_step(x_train, y_train).numpy())" in lines
+    assert "+    @tf.function" in lines and "+    return [train_step(x_train, y_train).numpy() for step in range(spec.steps)]" in lines
     assert pages.diff_lines(a, a, "a", "b") == []
