@@ -56,7 +56,7 @@ def build_model(spec):
         saver = v1.train.Saver()  # every variable of the graph, by name
         session = v1.Session(graph=graph)
         session.run(v1.global_variables_initializer())
-    variables = dict(zip(spec.initial_weights, [W1, gamma, beta, moving_mean, moving_variance, W2, b2]))
+    variables = {variable.op.name: variable for variable in (W1, gamma, beta, moving_mean, moving_variance, W2, b2)}
     return SimpleNamespace(session=session, saver=saver, x=x, y=y, training=training, loss=loss, train_op=train_op,
                            logits=logits, accuracy=accuracy, weights=variables)
 
