@@ -34,7 +34,7 @@ from pathlib import Path
 
 from tf_rosetta.comparisons import concepts
 from tf_rosetta.comparisons.errors import UsageError
-from tf_rosetta.implementations import registry, runtimes
+from tf_rosetta.implementations import contract, registry, runtimes
 
 OUTPUT = "notebooks"
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -66,9 +66,8 @@ def _header(tree: ast.Module, name: str) -> dict:
 
 # Each __main__ block a program may end with (implementations/contract.py), and what the Run cell does for it.
 MAIN_BLOCKS = {
-    'if __name__ == "__main__":\n    SPEC.report(train())': "result = train()",
-    'if __name__ == "__main__":\n    model = build_model(SPEC)\n    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))':
-        "model = build_model(SPEC)\nresult = evaluate(model, SPEC, fit(model, SPEC))",
+    contract.MAIN_BLOCKS["train"]: "result = train()",
+    contract.MAIN_BLOCKS["composed"]: "model = build_model(SPEC)\nresult = evaluate(model, SPEC, fit(model, SPEC))",
 }
 
 

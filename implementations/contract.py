@@ -194,6 +194,14 @@ class TaskSpec:
 EXACT_METRICS = frozenset({"accuracy"})
 
 
+# The two __main__ blocks a program ends with, by its shape (the docstring above).
+MAIN_BLOCKS = {
+    "train": 'if __name__ == "__main__":\n    SPEC.report(train())',
+    "composed": 'if __name__ == "__main__":\n    model = build_model(SPEC)\n'
+                '    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))',
+}
+
+
 def train(program, spec) -> "TrainingResult":
     """Train a program module on spec: its own `train(spec)`, or build_model, fit, evaluate."""
     if hasattr(program, "train"):

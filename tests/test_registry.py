@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tf_rosetta.implementations import registry
+from tf_rosetta.implementations import contract, registry
 
 ROOT = Path(registry.__file__).parent
 SECTIONS = ["# Setup", "# Prepare the data", "# Build the model", "# Train", "# Evaluate"]
@@ -37,12 +37,6 @@ def test_spec_names_its_task(task):
     assert registry.load_spec(task).task == task
 
 
-MAIN_BLOCKS = {  # implementations/contract.py
-    "train": 'if __name__ == "__main__":\n    SPEC.report(train())',
-    "composed": 'if __name__ == "__main__":\n    model = build_model(SPEC)\n    SPEC.report(evaluate(model, SPEC, fit(model, SPEC)))',
-}
-
-
 @pytest.mark.parametrize("task, program", PROGRAM_FILES, ids=[f"{t}-{p}" for t, p in PROGRAM_FILES])
 def test_program_has_header_sections_and_an_entry(task, program):
     source = (ROOT / task / f"{program}.py").read_text()
@@ -54,7 +48,7 @@ def test_program_has_header_sections_and_an_entry(task, program):
     composed = all(callable(getattr(module, name, None)) for name in ("build_model", "fit", "evaluate"))
     assert callable(getattr(module, "train", None)) or composed, "train(spec), or build_model, fit and evaluate"
     main = source[source.index('if __name__ == "__main__":'):].rstrip("\n")
-    assert main == MAIN_BLOCKS["train" if hasattr(module, "train") else "composed"], "the __main__ block of its shape"
+    assert main == contract.MAIN_BLOCKS["train" if hasattr(module, "train") else "composed"], "the __main__ block of its shape"
 
 
 def test_unknown_names_are_refused_with_the_accepted_values():
